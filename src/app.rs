@@ -1,0 +1,156 @@
+//! The one place that wires the pipeline:
+//! settings → rules → walk → per-file scan → (phase boundary) → apps, facts → evaluation →
+//! suppressions → report.
+
+use crate::analyzers::nest_global::NestIndex;
+use crate::config::Settings;
+use crate::eval::{units, Evaluator};
+use crate::facts::package::Package;
+use crate::model::{AppInfo, Location, Status};
+use crate::report::{Report, RuleMeta};
+use crate::rules::RuleSet;
+use crate::suppress;
+use crate::workspace::apps::{self, App};
+use crate::workspace::imports::ImportGraph;
+use crate::workspace::{scan, walk};
+use std::collections::BTreeMap;
+
+pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
+    let root = &settings.root;
+    let (walked, mut notes) = walk::walk(root, &settings.ignore);
+    let all_paths: Vec<String> = walked.iter().map(|w| w.rel.clone()).collect();
+    let (files, scan_notes) = scan::scan_all(&walked, rules);
+    notes.extend(scan_notes);
+
+    // Phase boundary: every file has been scanned; cross-file work starts here.
+    let paths: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    let imports: Vec<&[String]> = files.iter().map(|f| f.facts.imports.as_slice()).collect();
+    let graph = ImportGraph::build(&paths, &imports);
+    let apps = apps::discover(&files, &all_paths, &graph);
+    let repo = repo_unit(&files);
+    let nest = NestIndex::new(&files, root);
+    let evaluator = Evaluator::new(rules, &files, &all_paths, &graph, &nest);
+
+    let mut findings = Vec::new();
+    let mut statuses = Vec::new();
+    for rule in &rules.rules {
+        if settings.disabled.contains(&rule.id) {
+            continue;
+        }
+        let priority = settings.priorities.get(&rule.id).copied().unwrap_or(rule.priority);
+        let scope_units = units(rule.scope, &apps, &repo, &files, &graph);
+        if scope_units.is_empty() {
+            statuses.push(crate::model::RuleStatus {
+                rule: rule.id.clone(),
+                app: "-".into(),
+                status: Status::NotApplicable,
+                detail: scope_absent(rule.scope).into(),
+            });
+            continue;
+        }
+        // Entry-scoped rules judge each entry point; fold them into one status per app.
+        let mut per_app: BTreeMap<String, crate::model::RuleStatus> = BTreeMap::new();
+        for unit in &scope_units {
+            let (mut found, status) = evaluator.judge(rule, unit);
+            for f in &mut found {
+                f.priority = priority;
+            }
+            findings.extend(found);
+            per_app
+                .entry(status.app.clone())
+                .and_modify(|s| {
+                    if status.status == Status::Fail || s.status == Status::NotApplicable {
+                        *s = status.clone();
+                    }
+                })
+                .or_insert(status);
+        }
+        statuses.extend(per_app.into_values());
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    suppress::apply(&mut findings, &files, &mut notes);
+    // A rule whose every finding in an app is suppressed passes there.
+    for st in statuses.iter_mut().filter(|s| s.status == Status::Fail) {
+        let open = findings
+            .iter()
+            .any(|f| f.rule == st.rule && f.app == st.app && f.suppressed.is_none());
+        if !open {
+            st.status = Status::Pass;
+            st.detail = "all findings suppressed".into();
+        }
+    }
+    notes.sort();
+    notes.dedup();
+
+    Report {
+        root: root.display().to_string(),
+        apps: apps.iter().map(|a| app_info(a, &files)).collect(),
+        rules: rules
+            .rules
+            .iter()
+            .filter(|r| !settings.disabled.contains(&r.id))
+            .map(|r| RuleMeta {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                priority: settings.priorities.get(&r.id).copied().unwrap_or(r.priority),
+                category: r.category.clone(),
+            })
+            .collect(),
+        findings,
+        statuses,
+        notes,
+        fail_on: settings.fail_on,
+    }
+}
+
+fn scope_absent(scope: crate::rules::Scope) -> &'static str {
+    use crate::rules::Scope::*;
+    match scope {
+        Repo => "empty repository",
+        App | Entry => "no backend application found",
+        HttpApp => "no HTTP application found",
+        WorkerApp => "no queue worker found",
+    }
+}
+
+fn app_info(app: &App, files: &[scan::ScannedFile]) -> AppInfo {
+    AppInfo {
+        name: app.name.clone(),
+        path: if app.root.is_empty() { ".".into() } else { app.root.clone() },
+        kinds: app.kinds(),
+        entries: app.entries.iter().map(|e| format!("{}:{}", files[e.file].rel, e.line)).collect(),
+    }
+}
+
+/// The whole repository as one unit, for repo-scoped rules.
+fn repo_unit(files: &[scan::ScannedFile]) -> App {
+    let root_pkg: Option<(&str, &Package)> = files
+        .iter()
+        .find(|f| f.rel == "package.json")
+        .and_then(|f| f.package.as_ref().map(|p| (f.rel.as_str(), p)));
+    let deps = root_pkg
+        .map(|(file, p)| {
+            p.runtime
+                .iter()
+                .chain(p.dev.iter())
+                .map(|(n, l)| (n.clone(), (file.to_string(), *l)))
+                .collect()
+        })
+        .unwrap_or_default();
+    App {
+        name: "repo".into(),
+        root: String::new(),
+        manifest: root_pkg.map(|(f, _)| f.to_string()),
+        deps,
+        files: (0..files.len()).collect(),
+        entries: Vec::new(),
+        http: false,
+        worker: false,
+        anchor: Location {
+            path: root_pkg.map(|(f, _)| f.to_string()).unwrap_or_else(|| ".".into()),
+            line: 1,
+            column: 1,
+        },
+    }
+}

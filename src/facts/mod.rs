@@ -1,0 +1,69 @@
+//! Facts about one file that rules and analyzers share: relative imports, environment
+//! variables read, entry-point markers, suppression comments, and (for files that name a
+//! Nest binding) the Nest provider facts. Computed once, during the per-file scan.
+
+pub mod nest;
+pub mod package;
+pub mod text;
+
+pub use text::{EntryKind, EntryMarker, SuppressComment};
+
+/// Literals that decide whether a file needs the costlier fact extraction.
+const ENTRY_LITERALS: &[&str] = &[
+    "NestFactory",
+    "express(",
+    "fastify(",
+    "new Koa",
+    "new Hono",
+    "createServer",
+    "new Worker",
+    ".listen(",
+];
+const SUPPRESS_LITERAL: &str = "prodready-ignore";
+const NEST_LITERALS: &[&str] = &[
+    "APP_GUARD",
+    "APP_PIPE",
+    "APP_FILTER",
+    "APP_INTERCEPTOR",
+    "useGlobal",
+];
+
+/// The prefilter's extra literals, in the order `Flags::from_extra` reads them.
+pub fn fact_literals(global_classes: &[String]) -> Vec<String> {
+    ENTRY_LITERALS
+        .iter()
+        .chain(std::iter::once(&SUPPRESS_LITERAL))
+        .chain(NEST_LITERALS)
+        .map(|s| s.to_string())
+        .chain(global_classes.iter().cloned())
+        .collect()
+}
+
+/// Which fact extractors a file needs, from the prefilter's extra hits.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Flags {
+    pub entry: bool,
+    pub suppress: bool,
+    pub nest: bool,
+}
+
+impl Flags {
+    pub fn from_extra(extra: &[bool]) -> Flags {
+        let e = ENTRY_LITERALS.len();
+        Flags {
+            entry: extra.iter().take(e).any(|b| *b),
+            suppress: extra.get(e).copied().unwrap_or(false),
+            nest: extra.iter().skip(e + 1).any(|b| *b),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct FileFacts {
+    /// Relative import specifiers (`./config`, `../shutdown`), as written.
+    pub imports: Vec<String>,
+    pub env_vars: Vec<String>,
+    pub markers: Vec<EntryMarker>,
+    pub suppressions: Vec<SuppressComment>,
+    pub nest: Option<nest::NestFacts>,
+}

@@ -1,0 +1,198 @@
+//! Facts read from a file's text with regexes: no parse needed, so they are cheap enough to
+//! compute for every source file.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+static IMPORT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}/[^'"\n]*|\.{1,2})['"]"#,
+    )
+    .expect("static regex")
+});
+static ENV_DOT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\bprocess\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"`]([^'"`\]]+)['"`]\s*\])"#)
+        .expect("static regex")
+});
+static ENV_DESTRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\{([^{}]*)\}\s*=\s*process\.env\b").expect("static regex")
+});
+static CONFIG_GET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\b[cC]onfig(?:Service)?\.(?:get|getOrThrow)\s*(?:<[^>()]*>)?\(\s*['"]([A-Z][A-Z0-9_]+)['"]"#)
+        .expect("static regex")
+});
+static ENTRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?P<nest>\bNestFactory\s*\.\s*create\s*(?:<[^>()]*>)?\s*\()",
+        r"|(?P<ctx>\bNestFactory\s*\.\s*(?:createApplicationContext|createMicroservice)\b)",
+        r"|(?P<http>\bexpress\s*\(\s*\)|\b[fF]astify\s*\(\s*[{)]|\bnew\s+(?:Koa|Hono)\s*(?:<[^>()]*>)?\s*\(|\bhttps?\.createServer\s*\()",
+        r"|(?P<worker>\bnew\s+Worker\s*(?:<[^>()]*>)?\s*\()",
+        r"|(?P<listen>\.listen\s*\()",
+    ))
+    .expect("static regex")
+});
+static SUPPRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"prodready-ignore\s+([A-Z][A-Z0-9-]*(?:\s*,\s*[A-Z][A-Z0-9-]*)*)[ \t]*(?::[ \t]*([^\n]*))?")
+        .expect("static regex")
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EntryKind {
+    /// `NestFactory.create(...)`: a Nest HTTP application.
+    NestHttp,
+    /// `NestFactory.createApplicationContext / createMicroservice`: no HTTP server.
+    NestContext,
+    /// `express()`, `fastify()`, `new Hono()`, `http.createServer()`.
+    Http,
+    /// `new Worker(...)` from bullmq.
+    Worker,
+    /// `.listen(`: starts a server created elsewhere.
+    Listen,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryMarker {
+    pub kind: EntryKind,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppressComment {
+    pub line: usize,
+    pub rules: Vec<String>,
+    pub reason: String,
+}
+
+/// 1-based line of a byte offset, given the offsets of line starts.
+pub fn line_of(line_starts: &[usize], offset: usize) -> usize {
+    line_starts.partition_point(|s| *s <= offset)
+}
+
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+pub fn relative_imports(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = IMPORT.captures_iter(text).map(|c| c[1].to_string()).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub fn env_vars(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if text.contains("process.env") {
+        for c in ENV_DOT.captures_iter(text) {
+            if let Some(m) = c.get(1).or_else(|| c.get(2)) {
+                out.push(m.as_str().to_string());
+            }
+        }
+        for c in ENV_DESTRUCTURE.captures_iter(text) {
+            for part in c[1].split(',') {
+                let name = part.split([':', '=']).next().unwrap_or("").trim();
+                if !name.is_empty() && !name.starts_with("...") && is_ident(name) {
+                    out.push(name.to_string());
+                }
+            }
+        }
+    }
+    if text.contains("onfig") {
+        out.extend(CONFIG_GET.captures_iter(text).map(|c| c[1].to_string()));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn is_ident(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+pub fn entry_markers(text: &str, starts: &[usize]) -> Vec<EntryMarker> {
+    let mentions_bullmq = text.contains("bullmq") || text.contains("'bull'") || text.contains("\"bull\"");
+    let mut out = Vec::new();
+    for c in ENTRY.captures_iter(text) {
+        let (kind, m) = if let Some(m) = c.name("nest") {
+            (EntryKind::NestHttp, m)
+        } else if let Some(m) = c.name("ctx") {
+            (EntryKind::NestContext, m)
+        } else if let Some(m) = c.name("http") {
+            (EntryKind::Http, m)
+        } else if let Some(m) = c.name("worker") {
+            if !mentions_bullmq {
+                continue;
+            }
+            (EntryKind::Worker, m)
+        } else if let Some(m) = c.name("listen") {
+            (EntryKind::Listen, m)
+        } else {
+            continue;
+        };
+        if is_in_comment(text, m.start()) {
+            continue;
+        }
+        out.push(EntryMarker {
+            kind,
+            line: line_of(starts, m.start()),
+        });
+    }
+    out
+}
+
+/// A cheap look at the line: is the offset after `//` or inside a `*`-led block comment line?
+pub fn is_in_comment(text: &str, offset: usize) -> bool {
+    let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let before = &text[line_start..offset];
+    let trimmed = before.trim_start();
+    trimmed.starts_with("//") || trimmed.starts_with('*') || trimmed.starts_with("/*") || before.contains(" // ")
+}
+
+pub fn suppressions(text: &str, starts: &[usize]) -> Vec<SuppressComment> {
+    SUPPRESS
+        .captures_iter(text)
+        .map(|c| SuppressComment {
+            line: line_of(starts, c.get(0).map(|m| m.start()).unwrap_or(0)),
+            rules: c[1].split(',').map(|s| s.trim().to_string()).collect(),
+            reason: c
+                .get(2)
+                .map(|m| m.as_str().trim().trim_end_matches("*/").trim().to_string())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_env_vars_in_all_spellings() {
+        let src = "const a = process.env.DATABASE_URL;\nconst { PORT, REDIS_URL: r } = process.env;\nprocess.env['JWT_SECRET'];\nconfigService.get<string>('SMTP_HOST')";
+        assert_eq!(env_vars(src), vec!["DATABASE_URL", "JWT_SECRET", "PORT", "REDIS_URL", "SMTP_HOST"]);
+    }
+
+    #[test]
+    fn finds_relative_imports_only() {
+        let src = "import { a } from './a';\nimport b from '../b/c';\nconst x = require('./x');\nimport 'reflect-metadata';\nimport './side';";
+        assert_eq!(relative_imports(src), vec!["../b/c", "./a", "./side", "./x"]);
+    }
+
+    #[test]
+    fn suppression_reason_is_optional_in_syntax() {
+        let src = "x\n// prodready-ignore SEC-CORS, SEC-HELMET: behind the gateway\n# prodready-ignore OBS-HEALTH\n";
+        let s = suppressions(src, &line_starts(src));
+        assert_eq!(s[0].line, 2);
+        assert_eq!(s[0].rules, vec!["SEC-CORS", "SEC-HELMET"]);
+        assert_eq!(s[0].reason, "behind the gateway");
+        assert_eq!(s[1].reason, "");
+    }
+
+    #[test]
+    fn entry_markers_skip_comments() {
+        let src = "// NestFactory.create(x)\nconst app = await NestFactory.create<NestExpressApplication>(AppModule);\n";
+        let m = entry_markers(src, &line_starts(src));
+        assert_eq!(m, vec![EntryMarker { kind: EntryKind::NestHttp, line: 2 }]);
+    }
+}

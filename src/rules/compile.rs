@@ -1,0 +1,514 @@
+//! Turns raw YAML rules into matchers: checks every field, compiles regexes and globs, and
+//! collects the literal each pattern needs so the scanner can skip files that cannot match.
+//! Tree-sitter queries are only collected here; `queries.rs` merges and compiles them once.
+
+use super::raw::{RawGlobal, RawMatcher, RawRule};
+use super::RuleError;
+use crate::model::{Confidence, Priority};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+use serde_saphyr::Spanned;
+
+/// Where a rule is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Repo,
+    App,
+    HttpApp,
+    WorkerApp,
+    /// Each entry point of each app, looking only at the files that entry imports.
+    Entry,
+}
+
+impl Scope {
+    fn parse(text: &str) -> Option<Scope> {
+        Some(match text {
+            "repo" => Scope::Repo,
+            "app" => Scope::App,
+            "http-app" => Scope::HttpApp,
+            "worker-app" => Scope::WorkerApp,
+            "entry" => Scope::Entry,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a missing control is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// The entry point's bootstrap line (src/main.ts:5).
+    Entry,
+    /// The application's package.json.
+    Manifest,
+}
+
+/// Where a condition looks, relative to the match it qualifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    Node,
+    File,
+    App,
+    Entry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GlobalKind {
+    Guard,
+    Pipe,
+    Filter,
+    Interceptor,
+}
+
+impl GlobalKind {
+    fn parse(text: &str) -> Option<GlobalKind> {
+        Some(match text {
+            "guard" => GlobalKind::Guard,
+            "pipe" => GlobalKind::Pipe,
+            "filter" => GlobalKind::Filter,
+            "interceptor" => GlobalKind::Interceptor,
+            _ => return None,
+        })
+    }
+}
+
+/// A Nest provider that must be bound app-wide (APP_GUARD / useGlobalGuards ...).
+#[derive(Debug, Clone)]
+pub struct GlobalSpec {
+    pub kind: GlobalKind,
+    pub class: String,
+    pub options: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+pub enum PatternKind {
+    /// Index into the merged query's segments.
+    Query { source: String },
+    Regex(Regex),
+}
+
+/// A per-file matcher: a tree-sitter query or a regex, with the files it looks at.
+#[derive(Debug)]
+pub struct Pattern {
+    pub kind: PatternKind,
+    pub files: Option<GlobSet>,
+    pub tests: bool,
+    /// At least one must occur in the file (ASCII case-insensitive); empty = always run.
+    pub literals: Vec<String>,
+    pub rule: String,
+    /// Where the pattern was written, for query compile errors: (file, line, column).
+    pub origin: (String, usize, usize),
+}
+
+#[derive(Debug)]
+pub enum Kind {
+    Pattern(usize),
+    Files { globs: GlobSet, ancestors: bool },
+    Dependency(Vec<String>),
+    Global(GlobalSpec),
+    All(Vec<Matcher>),
+    Any(Vec<Matcher>),
+    Not(Box<Matcher>),
+}
+
+#[derive(Debug)]
+pub struct Matcher {
+    pub name: String,
+    pub kind: Kind,
+    pub within: Option<Within>,
+    pub when: Vec<Matcher>,
+    pub and: Vec<Matcher>,
+    pub unless: Vec<Matcher>,
+    pub message: Option<String>,
+    pub confidence: Confidence,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub priority: Priority,
+    pub category: String,
+    pub scope: Scope,
+    pub why: String,
+    pub fix: String,
+    pub references: Vec<String>,
+    pub subject: Option<Matcher>,
+    pub require: Option<Matcher>,
+    pub forbid: Vec<Matcher>,
+    pub anchor: Anchor,
+    pub source: String,
+}
+
+/// Compiles one rule file's contents; patterns are appended to `patterns`.
+pub struct Compiler<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub patterns: &'a mut Vec<Pattern>,
+}
+
+impl Compiler<'_> {
+    fn err(&self, line: usize, col: usize, rule: &str, message: impl Into<String>) -> RuleError {
+        RuleError {
+            file: self.file.to_string(),
+            line,
+            column: col,
+            rule: rule.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn span_err<T>(&self, span: &Spanned<T>, rule: &str, message: impl Into<String>) -> RuleError {
+        self.err(
+            span.referenced.line() as usize,
+            span.referenced.column() as usize,
+            rule,
+            message,
+        )
+    }
+
+    pub fn rule(&mut self, raw: RawRule) -> Result<Rule, RuleError> {
+        let id = raw.id.value.clone();
+        if !valid_id(&id) {
+            return Err(self.span_err(
+                &raw.id,
+                &id,
+                "a rule id is upper-case letters, digits and dashes, e.g. SEC-CORS",
+            ));
+        }
+        let priority = Priority::parse(&raw.priority.value).ok_or_else(|| {
+            self.span_err(
+                &raw.priority,
+                &id,
+                format!(
+                    "unknown priority `{}`: use must-fix or post-launch",
+                    raw.priority.value
+                ),
+            )
+        })?;
+        let scope = Scope::parse(&raw.scope.value).ok_or_else(|| {
+            self.span_err(
+                &raw.scope,
+                &id,
+                format!(
+                    "unknown scope `{}`: use repo, app, http-app, worker-app or entry",
+                    raw.scope.value
+                ),
+            )
+        })?;
+        if raw.require.is_none() && raw.forbid.is_empty() {
+            return Err(self.span_err(
+                &raw.id,
+                &id,
+                "a rule needs `require:` or `forbid:` (or both)",
+            ));
+        }
+        let anchor = match raw.anchor.as_ref().map(|a| a.value.as_str()) {
+            None | Some("entry") => Anchor::Entry,
+            Some("manifest") => Anchor::Manifest,
+            Some(other) => {
+                let span = raw.anchor.as_ref().expect("matched Some");
+                return Err(self.span_err(span, &id, format!("unknown anchor `{other}`: use entry or manifest")));
+            }
+        };
+        let subject = raw
+            .subject
+            .map(|m| self.matcher(m, &id, Within::App))
+            .transpose()?;
+        let require = raw
+            .require
+            .map(|m| self.matcher(m, &id, Within::App))
+            .transpose()?;
+        let mut forbid = Vec::new();
+        for m in raw.forbid {
+            let compiled = self.matcher(m, &id, Within::App)?;
+            if compiled.message.is_none() {
+                return Err(self.err(0, 0, &id, "every `forbid:` entry needs a `message:`"));
+            }
+            forbid.push(compiled);
+        }
+        Ok(Rule {
+            id,
+            title: raw.title,
+            priority,
+            category: raw.category,
+            scope,
+            why: raw.why,
+            fix: raw.fix,
+            references: raw.references,
+            subject,
+            require,
+            forbid,
+            anchor,
+            source: self.file.to_string(),
+        })
+    }
+
+    fn matcher(&mut self, raw: RawMatcher, rule: &str, default: Within) -> Result<Matcher, RuleError> {
+        let kinds = [
+            raw.query.is_some(),
+            raw.regex.is_some(),
+            raw.file.is_some(),
+            raw.dependency.is_some(),
+            raw.global.is_some(),
+            raw.all.is_some(),
+            raw.any.is_some(),
+            raw.not.is_some(),
+        ];
+        let count = kinds.iter().filter(|k| **k).count();
+        let (line, col) = first_span(&raw);
+        if count != 1 {
+            return Err(self.err(
+                line,
+                col,
+                rule,
+                format!(
+                    "a matcher needs exactly one of query, regex, file, dependency, global, all, any, not (found {count})"
+                ),
+            ));
+        }
+        let within = match &raw.within {
+            None => None,
+            Some(w) => Some(match w.value.as_str() {
+                "node" => Within::Node,
+                "file" => Within::File,
+                "app" => Within::App,
+                "entry" => Within::Entry,
+                other => {
+                    return Err(self.span_err(
+                        w,
+                        rule,
+                        format!("unknown `in: {other}`: use node, file, app or entry"),
+                    ))
+                }
+            }),
+        };
+        let confidence = match &raw.confidence {
+            None => Confidence::High,
+            Some(c) if c.value == "high" => Confidence::High,
+            Some(c) if c.value == "medium" => Confidence::Medium,
+            Some(c) => {
+                return Err(self.span_err(c, rule, "confidence is `high` or `medium`"));
+            }
+        };
+        let files = match &raw.files {
+            None => None,
+            Some(globs) => Some(self.globset(globs, rule, line, col)?),
+        };
+        let explicit_literals = raw.literals.clone();
+        let mut name = raw.name.clone();
+        let kind = if let Some(q) = &raw.query {
+            name.get_or_insert_with(|| summarize(&q.value));
+            let literals = explicit_literals.unwrap_or_else(|| query_literals(&q.value));
+            let line = block_line(self.text, q.referenced.line() as usize);
+            self.patterns.push(Pattern {
+                kind: PatternKind::Query {
+                    source: q.value.clone(),
+                },
+                files,
+                tests: raw.tests,
+                literals,
+                rule: rule.to_string(),
+                origin: (self.file.to_string(), line, q.referenced.column() as usize),
+            });
+            Kind::Pattern(self.patterns.len() - 1)
+        } else if let Some(r) = &raw.regex {
+            name.get_or_insert_with(|| summarize(&r.value));
+            let regex = Regex::new(&r.value)
+                .map_err(|e| self.span_err(r, rule, format!("bad regex: {e}")))?;
+            let literals = explicit_literals.unwrap_or_else(|| regex_literals(&r.value));
+            self.patterns.push(Pattern {
+                kind: PatternKind::Regex(regex),
+                files,
+                tests: raw.tests,
+                literals,
+                rule: rule.to_string(),
+                origin: (
+                    self.file.to_string(),
+                    r.referenced.line() as usize,
+                    r.referenced.column() as usize,
+                ),
+            });
+            Kind::Pattern(self.patterns.len() - 1)
+        } else if let Some(globs) = &raw.file {
+            name.get_or_insert_with(|| globs.join(" or "));
+            let ancestors = match &raw.search {
+                None => false,
+                Some(s) if s.value == "app" => false,
+                Some(s) if s.value == "app-or-ancestors" => true,
+                Some(s) => {
+                    return Err(self.span_err(s, rule, "search is `app` or `app-or-ancestors`"));
+                }
+            };
+            Kind::Files {
+                globs: self.globset(globs, rule, line, col)?,
+                ancestors,
+            }
+        } else if let Some(deps) = &raw.dependency {
+            name.get_or_insert_with(|| format!("dependency {}", deps.join(" / ")));
+            Kind::Dependency(deps.clone())
+        } else if let Some(g) = raw.global {
+            let spec = self.global(g, rule)?;
+            name.get_or_insert_with(|| format!("a globally bound {}", spec.class));
+            Kind::Global(spec)
+        } else if let Some(items) = raw.all {
+            let inner = self.matchers(items, rule, default)?;
+            name.get_or_insert_with(|| join_names(&inner, " and "));
+            Kind::All(inner)
+        } else if let Some(items) = raw.any {
+            let inner = self.matchers(items, rule, default)?;
+            name.get_or_insert_with(|| join_names(&inner, " or "));
+            Kind::Any(inner)
+        } else if let Some(inner) = raw.not {
+            let inner = self.matcher(*inner, rule, default)?;
+            name.get_or_insert_with(|| format!("no {}", inner.name));
+            Kind::Not(Box::new(inner))
+        } else {
+            unreachable!("exactly one kind was counted above")
+        };
+        Ok(Matcher {
+            name: name.unwrap_or_default(),
+            kind,
+            within,
+            when: self.matchers(raw.when, rule, Within::App)?,
+            and: self.matchers(raw.and, rule, Within::Node)?,
+            unless: self.matchers(raw.unless, rule, Within::Node)?,
+            message: raw.message,
+            confidence,
+        })
+    }
+
+    fn matchers(&mut self, raw: Vec<RawMatcher>, rule: &str, default: Within) -> Result<Vec<Matcher>, RuleError> {
+        raw.into_iter().map(|m| self.matcher(m, rule, default)).collect()
+    }
+
+    fn global(&self, g: RawGlobal, rule: &str) -> Result<GlobalSpec, RuleError> {
+        let kind = GlobalKind::parse(&g.kind.value).ok_or_else(|| {
+            self.span_err(
+                &g.kind,
+                rule,
+                "global kind is guard, pipe, filter or interceptor",
+            )
+        })?;
+        Ok(GlobalSpec {
+            kind,
+            class: g.class,
+            options: g.options.into_iter().collect(),
+        })
+    }
+
+    fn globset(&self, globs: &[String], rule: &str, line: usize, col: usize) -> Result<GlobSet, RuleError> {
+        let mut builder = GlobSetBuilder::new();
+        for g in globs {
+            let glob = Glob::new(g).map_err(|e| self.err(line, col, rule, format!("bad glob `{g}`: {e}")))?;
+            builder.add(glob);
+        }
+        builder
+            .build()
+            .map_err(|e| self.err(line, col, rule, format!("bad globs: {e}")))
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The first line/column we know of a matcher, for errors that concern the matcher as a whole.
+fn first_span(raw: &RawMatcher) -> (usize, usize) {
+    let spans = [&raw.query, &raw.regex, &raw.search, &raw.within, &raw.confidence];
+    for s in spans.into_iter().flatten() {
+        return (s.referenced.line() as usize, s.referenced.column() as usize);
+    }
+    if let Some(g) = &raw.global {
+        return (g.kind.referenced.line() as usize, g.kind.referenced.column() as usize);
+    }
+    (0, 0)
+}
+
+/// A block scalar (`query: |`) starts on the next line; return the line of its first row.
+fn block_line(text: &str, line: usize) -> usize {
+    let Some(l) = text.lines().nth(line.saturating_sub(1)) else {
+        return line;
+    };
+    let rest = l.split_once(':').map(|(_, r)| r.trim()).unwrap_or("");
+    if rest.starts_with('|') || rest.starts_with('>') {
+        line + 1
+    } else {
+        line
+    }
+}
+
+fn summarize(source: &str) -> String {
+    let first = source.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    first.chars().take(60).collect()
+}
+
+fn join_names(items: &[Matcher], sep: &str) -> String {
+    items.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(sep)
+}
+
+/// Literals a query cannot match without: every string in its `#eq?` / `#any-of?` predicates.
+/// Their union is a safe over-approximation when each pattern carries such a predicate.
+pub fn query_literals(source: &str) -> Vec<String> {
+    let predicate = Regex::new(r#"\(#(?:eq|any-of)\?\s+@[\w.-]+((?:\s+"(?:[^"\\]|\\.)*")+)\s*\)"#)
+        .expect("static regex");
+    let string = Regex::new(r#""((?:[^"\\]|\\.)*)""#).expect("static regex");
+    let mut out = Vec::new();
+    for caps in predicate.captures_iter(source) {
+        for s in string.captures_iter(&caps[1]) {
+            let lit = s[1].replace("\\\"", "\"").replace("\\\\", "\\");
+            if !lit.is_empty() {
+                out.push(lit);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Literals every match of a regex must contain, when regex-syntax can name a small set.
+pub fn regex_literals(pattern: &str) -> Vec<String> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let Ok(hir) = regex_syntax::parse(pattern) else {
+        return Vec::new();
+    };
+    for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
+        let mut extractor = Extractor::new();
+        extractor.kind(kind);
+        let seq = extractor.extract(&hir);
+        if let Some(lits) = seq.literals() {
+            let mut out: Vec<String> = lits
+                .iter()
+                .filter_map(|l| std::str::from_utf8(l.as_bytes()).ok())
+                .map(|s| s.to_ascii_lowercase())
+                .collect();
+            out.sort();
+            out.dedup();
+            if !out.is_empty() && out.len() <= 32 && out.iter().all(|s| s.trim().len() >= 3) {
+                return out;
+            }
+        }
+    }
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_literals_come_from_eq_and_any_of() {
+        let q = r#"(call_expression function: (identifier) @f (#eq? @f "helmet")) (x) @y (#any-of? @y "a1" "b2")"#;
+        assert_eq!(query_literals(q), vec!["a1", "b2", "helmet"]);
+    }
+
+    #[test]
+    fn regex_literals_are_extracted_or_empty() {
+        assert_eq!(regex_literals(r"\bhelmet\s*\("), vec!["helmet"]);
+        assert_eq!(regex_literals(r"(cleanEnv|createEnv)\("), vec!["cleanenv(", "createenv("]);
+        assert!(regex_literals(r"\w+").is_empty());
+    }
+}

@@ -1,0 +1,254 @@
+//! Application discovery (rule-catalog.md, "Applications"): a folder whose package.json
+//! depends on a server framework or a queue worker, or, without a package.json of its own,
+//! a folder whose entry file creates a server. Workspace roots that only hold other apps are
+//! not apps themselves; frontend-only packages never are.
+
+use super::imports::ImportGraph;
+use super::scan::ScannedFile;
+use crate::facts::package::{Package, HTTP_FRAMEWORKS, QUEUE_WORKERS, SERVER_FRAMEWORKS};
+use crate::facts::EntryKind;
+use crate::model::Location;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub file: usize,
+    pub line: usize,
+    pub http: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: String,
+    /// Folder relative to the audited root ("" for the root itself).
+    pub root: String,
+    /// Its own package.json (relative path), when it has one.
+    pub manifest: Option<String>,
+    /// Dependencies of its package.json and every package.json above it: name → (file, line).
+    pub deps: BTreeMap<String, (String, usize)>,
+    pub files: Vec<usize>,
+    pub entries: Vec<Entry>,
+    pub http: bool,
+    pub worker: bool,
+    /// Where a missing app-wide control is reported: the main entry's bootstrap line.
+    pub anchor: Location,
+}
+
+impl App {
+    pub fn has_dependency(&self, name: &str) -> bool {
+        self.deps.contains_key(name)
+    }
+
+    pub fn kinds(&self) -> Vec<String> {
+        let mut k = Vec::new();
+        if self.http {
+            k.push("http".to_string());
+        }
+        if self.worker {
+            k.push("worker".to_string());
+        }
+        k
+    }
+}
+
+fn parent_dir(rel: &str) -> &str {
+    rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
+/// Is `path` inside folder `dir` ("" contains everything)?
+pub fn contains(dir: &str, path: &str) -> bool {
+    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+fn is_app_package(pkg: &Package) -> bool {
+    SERVER_FRAMEWORKS
+        .iter()
+        .chain(QUEUE_WORKERS)
+        .any(|d| pkg.has_runtime(d))
+}
+
+/// The folder an entry file without a package.json of its own belongs to: the nearest
+/// folder with a project.json (Nx), else the folder above `src/`, else its own folder.
+fn root_for_entry(rel: &str, project_dirs: &BTreeSet<String>) -> String {
+    let mut dir = parent_dir(rel);
+    loop {
+        if project_dirs.contains(dir) {
+            return dir.to_string();
+        }
+        if dir.is_empty() {
+            break;
+        }
+        dir = parent_dir(dir);
+    }
+    let parts: Vec<&str> = rel.split('/').collect();
+    if let Some(pos) = parts.iter().rposition(|p| *p == "src") {
+        return parts[..pos].join("/");
+    }
+    parent_dir(rel).to_string()
+}
+
+fn starts_app(kind: EntryKind) -> bool {
+    !matches!(kind, EntryKind::Listen)
+}
+
+pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph) -> Vec<App> {
+    let packages: BTreeMap<String, (&ScannedFile, &Package)> = files
+        .iter()
+        .filter_map(|f| f.package.as_ref().map(|p| (parent_dir(&f.rel).to_string(), (f, p))))
+        .collect();
+    let project_dirs: BTreeSet<String> = all_paths
+        .iter()
+        .filter(|p| p.ends_with("project.json") && p.rsplit('/').next() == Some("project.json"))
+        .map(|p| parent_dir(p).to_string())
+        .collect();
+
+    let mut roots: BTreeSet<String> = packages
+        .iter()
+        .filter(|(_, (_, p))| is_app_package(p))
+        .map(|(d, _)| d.clone())
+        .collect();
+    for f in files.iter().filter(|f| f.is_source() && !f.is_test()) {
+        if f.facts.markers.iter().any(|m| starts_app(m.kind)) {
+            // Inside a package folder, the package decides; otherwise infer the folder.
+            let owner = packages.keys().filter(|d| contains(d, &f.rel)).max_by_key(|d| d.len());
+            match owner {
+                Some(d) if !d.is_empty() => {
+                    roots.insert(d.clone());
+                }
+                _ => {
+                    roots.insert(root_for_entry(&f.rel, &project_dirs));
+                }
+            }
+        }
+    }
+
+    // Assign every file to the deepest root containing it.
+    let deepest = |rel: &str, roots: &BTreeSet<String>| -> Option<String> {
+        roots.iter().filter(|r| contains(r, rel)).max_by_key(|r| r.len()).cloned()
+    };
+    let mut members: BTreeMap<String, Vec<usize>> = roots.iter().map(|r| (r.clone(), Vec::new())).collect();
+    for (i, f) in files.iter().enumerate() {
+        if let Some(r) = deepest(&f.rel, &roots) {
+            members.entry(r).or_default().push(i);
+        }
+    }
+
+    let mut apps = Vec::new();
+    for (root, file_ids) in members {
+        let has_markers = file_ids
+            .iter()
+            .any(|&i| !files[i].is_test() && files[i].facts.markers.iter().any(|m| starts_app(m.kind)));
+        let has_nested = roots.iter().any(|r| r != &root && contains(&root, r));
+        let own_pkg = packages.get(&root);
+        // A workspace root holding other apps, with no server of its own, is not an app.
+        if has_nested && !has_markers {
+            continue;
+        }
+        if own_pkg.is_none() && !has_markers {
+            continue;
+        }
+        let mut deps = BTreeMap::new();
+        for (dir, (file, pkg)) in packages.iter().filter(|(d, _)| contains(d, &root)) {
+            let _ = dir;
+            for (name, line) in pkg.runtime.iter().chain(pkg.dev.iter()) {
+                deps.entry(name.clone()).or_insert((file.rel.clone(), *line));
+            }
+        }
+        let entries = find_entries(files, &file_ids, graph);
+        let http = if entries.is_empty() {
+            HTTP_FRAMEWORKS.iter().any(|d| deps.contains_key(*d))
+        } else {
+            entries.iter().any(|e| e.http)
+        };
+        let worker = QUEUE_WORKERS.iter().any(|d| deps.contains_key(*d))
+            || entries.iter().any(|e| {
+                files[e.file]
+                    .facts
+                    .markers
+                    .iter()
+                    .any(|m| matches!(m.kind, EntryKind::Worker | EntryKind::NestContext))
+            });
+        let manifest = own_pkg.map(|(f, _)| f.rel.clone());
+        let anchor = match primary_entry(files, &entries) {
+            Some(e) => Location {
+                path: files[e.file].rel.clone(),
+                line: e.line,
+                column: 1,
+            },
+            None => Location {
+                path: manifest.clone().unwrap_or_else(|| format!("{root}/")),
+                line: 1,
+                column: 1,
+            },
+        };
+        let name = if root.is_empty() {
+            own_pkg.and_then(|(_, p)| p.name.clone()).unwrap_or_else(|| ".".to_string())
+        } else {
+            root.clone()
+        };
+        apps.push(App {
+            name,
+            root,
+            manifest,
+            deps,
+            files: file_ids,
+            entries,
+            http,
+            worker,
+            anchor,
+        });
+    }
+    apps
+}
+
+/// Entry points: files that start a server or worker and that no other file of the app imports.
+fn find_entries(files: &[ScannedFile], ids: &[usize], graph: &ImportGraph) -> Vec<Entry> {
+    let candidates: Vec<usize> = ids
+        .iter()
+        .copied()
+        .filter(|&i| !files[i].is_test() && !files[i].facts.markers.is_empty())
+        .collect();
+    let imported: BTreeSet<usize> = ids
+        .iter()
+        .filter(|&&i| !files[i].is_test())
+        .flat_map(|&i| graph.edges[i].iter().copied())
+        .collect();
+    let mut roots: Vec<usize> = candidates.iter().copied().filter(|i| !imported.contains(i)).collect();
+    if roots.is_empty() {
+        roots = candidates;
+    }
+    roots
+        .into_iter()
+        .filter_map(|i| {
+            let markers = &files[i].facts.markers;
+            // A file that only calls `.listen(` on something it did not create or import is
+            // not a server entry (e.g. `emitter.listen(`), unless it imports a creator.
+            let creates = markers.iter().any(|m| starts_app(m.kind));
+            let imports_creator = graph.closure(i).iter().any(|&j| {
+                j != i && files[j].facts.markers.iter().any(|m| matches!(m.kind, EntryKind::Http | EntryKind::NestHttp))
+            });
+            if !creates && !imports_creator {
+                return None;
+            }
+            let first = markers
+                .iter()
+                .min_by_key(|m| (m.kind, m.line))
+                .map(|m| m.line)
+                .unwrap_or(1);
+            let http = markers
+                .iter()
+                .any(|m| matches!(m.kind, EntryKind::NestHttp | EntryKind::Http | EntryKind::Listen));
+            Some(Entry { file: i, line: first, http })
+        })
+        .collect()
+}
+
+fn primary_entry<'a>(files: &[ScannedFile], entries: &'a [Entry]) -> Option<&'a Entry> {
+    entries.iter().min_by_key(|e| {
+        let f = &files[e.file];
+        let nest = f.facts.markers.iter().any(|m| m.kind == EntryKind::NestHttp);
+        let name = f.rel.rsplit('/').next().unwrap_or("");
+        let conventional = matches!(name, "main.ts" | "main.js" | "server.ts" | "server.js" | "index.ts" | "index.js" | "app.ts" | "app.js");
+        (!e.http, !nest, !conventional, f.rel.len(), f.rel.clone())
+    })
+}

@@ -1,0 +1,334 @@
+//! The per-file phase: read each file once, ask the prefilter which patterns can hit it,
+//! run those regexes, parse only when a query or a fact extractor needs the tree, run the one
+//! merged query, extract facts, drop the tree. Files are scanned in parallel; the output is
+//! sorted by path, so it does not depend on the thread count.
+
+use super::walk::WalkedFile;
+use crate::facts::{self, nest, package::Package, FileFacts, Flags};
+use crate::model::Note;
+use crate::rules::queries::Lang;
+use crate::rules::{PatternKind, RuleSet};
+use rayon::prelude::*;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Parser, QueryCursor};
+
+/// Files larger than this are skipped with a note (minified bundles, generated dumps).
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub pattern: usize,
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub column: usize,
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileClass {
+    Source { lang: Lang, test: bool },
+    PackageJson,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScannedFile {
+    pub rel: String,
+    pub class: FileClass,
+    pub hits: Vec<Hit>,
+    pub facts: FileFacts,
+    pub package: Option<Package>,
+}
+
+impl ScannedFile {
+    pub fn is_test(&self) -> bool {
+        matches!(self.class, FileClass::Source { test: true, .. })
+    }
+
+    pub fn is_source(&self) -> bool {
+        matches!(self.class, FileClass::Source { .. })
+    }
+}
+
+pub fn classify(rel: &str) -> FileClass {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if name == "package.json" {
+        return FileClass::PackageJson;
+    }
+    if name.ends_with(".d.ts") || name.ends_with(".d.mts") || name.ends_with(".d.cts") {
+        return FileClass::Other;
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match Lang::for_extension(ext) {
+        Some(lang) => FileClass::Source {
+            lang,
+            test: is_test_path(rel),
+        },
+        None => FileClass::Other,
+    }
+}
+
+/// Tests, specs, mocks and e2e suites: controls there are not the app's controls.
+pub fn is_test_path(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let stem_markers = [".spec.", ".test.", ".e2e-spec.", ".e2e.", ".stories."];
+    if stem_markers.iter().any(|m| name.contains(m)) {
+        return true;
+    }
+    rel.split('/')
+        .rev()
+        .skip(1)
+        .any(|dir| matches!(dir, "__tests__" | "__mocks__" | "test" | "tests" | "e2e" | "spec" | "__fixtures__"))
+}
+
+thread_local! {
+    static PARSERS: RefCell<HashMap<Lang, Parser>> = RefCell::new(HashMap::new());
+}
+
+pub fn scan_all(files: &[WalkedFile], rules: &RuleSet) -> (Vec<ScannedFile>, Vec<Note>) {
+    let results: Vec<(ScannedFile, Vec<Note>)> = files
+        .par_iter()
+        .map(|f| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan_file(f, rules))).unwrap_or_else(|_| {
+                (
+                    bare(&f.rel, classify(&f.rel)),
+                    vec![Note {
+                        path: f.rel.clone(),
+                        message: "internal error while scanning this file (please report it); skipped".into(),
+                    }],
+                )
+            })
+        })
+        .collect();
+    let mut scanned = Vec::with_capacity(results.len());
+    let mut notes = Vec::new();
+    for (file, n) in results {
+        scanned.push(file);
+        notes.extend(n);
+    }
+    (scanned, notes)
+}
+
+fn bare(rel: &str, class: FileClass) -> ScannedFile {
+    ScannedFile {
+        rel: rel.to_string(),
+        class,
+        hits: Vec::new(),
+        facts: FileFacts::default(),
+        package: None,
+    }
+}
+
+fn note(rel: &str, message: impl Into<String>) -> Vec<Note> {
+    vec![Note {
+        path: rel.to_string(),
+        message: message.into(),
+    }]
+}
+
+/// Does some regex pattern look at this non-source file (Dockerfile, YAML ...)?
+fn wanted_by_pattern(rel: &str, rules: &RuleSet) -> bool {
+    rules
+        .patterns
+        .iter()
+        .any(|p| p.files.as_ref().is_some_and(|g| g.is_match(rel)))
+}
+
+fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
+    let class = classify(&file.rel);
+    let mut out = bare(&file.rel, class);
+    let wanted = match class {
+        FileClass::Source { .. } | FileClass::PackageJson => true,
+        FileClass::Other => wanted_by_pattern(&file.rel, rules),
+    };
+    if !wanted {
+        return (out, Vec::new());
+    }
+    if file.size > MAX_FILE_BYTES {
+        return (
+            out,
+            note(&file.rel, format!("skipped: {} KiB is over the 2 MiB cap", file.size / 1024)),
+        );
+    }
+    let bytes = match std::fs::read(&file.abs) {
+        Ok(b) => b,
+        Err(e) => return (out, note(&file.rel, format!("skipped: cannot read ({e})"))),
+    };
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        let notes = if class == FileClass::Other { Vec::new() } else { note(&file.rel, "skipped: binary content") };
+        return (out, notes);
+    }
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return (out, note(&file.rel, "skipped: not valid UTF-8"));
+    };
+    let mut notes = Vec::new();
+    if class == FileClass::PackageJson {
+        match Package::parse(text) {
+            Ok(p) => out.package = Some(p),
+            Err(e) => notes.extend(note(&file.rel, format!("package.json not read: {e}"))),
+        }
+        return (out, notes);
+    }
+    if looks_minified(&file.rel, text) {
+        return (out, note(&file.rel, "skipped: looks minified or generated (very long lines)"));
+    }
+    let starts = facts::text::line_starts(text);
+    let enabled = rules.prefilter.scan(rules.patterns.len(), text.as_bytes());
+    let flags = Flags::from_extra(&enabled.extra);
+    let is_test = matches!(class, FileClass::Source { test: true, .. });
+
+    let applies = |id: usize| -> bool {
+        let p = &rules.patterns[id];
+        if is_test && !p.tests {
+            return false;
+        }
+        match &p.files {
+            Some(globs) => globs.is_match(&file.rel),
+            None => matches!(class, FileClass::Source { .. }),
+        }
+    };
+
+    let mut needs_tree = false;
+    for (id, p) in rules.patterns.iter().enumerate() {
+        if !enabled.patterns[id] || !applies(id) {
+            continue;
+        }
+        match &p.kind {
+            PatternKind::Regex(re) => {
+                for m in re.find_iter(text) {
+                    out.hits.push(Hit {
+                        pattern: id,
+                        start: m.start(),
+                        end: m.end(),
+                        line: facts::text::line_of(&starts, m.start()),
+                        column: m.start() - starts[facts::text::line_of(&starts, m.start()) - 1] + 1,
+                        snippet: snippet(m.as_str(), text, m.start(), &starts),
+                    });
+                }
+            }
+            PatternKind::Query { .. } => needs_tree = true,
+        }
+    }
+
+    if let FileClass::Source { lang, test } = class {
+        out.facts.imports = facts::text::relative_imports(text);
+        if !test {
+            out.facts.env_vars = facts::text::env_vars(text);
+            if flags.entry {
+                out.facts.markers = facts::text::entry_markers(text, &starts);
+            }
+        }
+        let wants_nest = flags.nest && !test;
+        if needs_tree || wants_nest {
+            match parse(lang, text) {
+                Some(tree) => {
+                    if tree.root_node().has_error() {
+                        notes.extend(note(&file.rel, "partially parsed: syntax the grammar does not know; the rest was audited"));
+                    }
+                    if needs_tree {
+                        run_query(rules, lang, &tree, text, &enabled.patterns, &applies, &mut out.hits);
+                    }
+                    if wants_nest {
+                        out.facts.nest = Some(nest::extract(tree.root_node(), text));
+                    }
+                }
+                None => notes.extend(note(&file.rel, "skipped: could not be parsed")),
+            }
+        }
+    }
+    if flags.suppress {
+        out.facts.suppressions = facts::text::suppressions(text, &starts);
+    }
+    out.hits.sort_by_key(|h| (h.start, h.pattern, h.end));
+    (out, notes)
+}
+
+fn looks_minified(rel: &str, text: &str) -> bool {
+    let js = rel.ends_with(".js") || rel.ends_with(".mjs") || rel.ends_with(".cjs");
+    let lines = text.lines().count().max(1);
+    js && text.len() > 20_000 && text.len() / lines > 500
+}
+
+pub fn parse(lang: Lang, text: &str) -> Option<tree_sitter::Tree> {
+    PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let parser = parsers.entry(lang).or_insert_with(|| {
+            let mut p = Parser::new();
+            // The grammar crate and the core are pinned together in Cargo.toml.
+            let _ = p.set_language(&lang.language());
+            p
+        });
+        parser.parse(text, None)
+    })
+}
+
+fn run_query(
+    rules: &RuleSet,
+    lang: Lang,
+    tree: &tree_sitter::Tree,
+    text: &str,
+    enabled: &[bool],
+    applies: &dyn Fn(usize) -> bool,
+    hits: &mut Vec<Hit>,
+) {
+    let Some(lq) = rules.queries.get(lang) else {
+        return;
+    };
+    let starts = facts::text::line_starts(text);
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&lq.query, tree.root_node(), text.as_bytes());
+    while let Some(m) = matches.next() {
+        let id = lq.owner[m.pattern_index];
+        if !enabled[id] || !applies(id) {
+            continue;
+        }
+        let node = m
+            .captures()
+            .iter()
+            .find(|c| Some(c.index) == lq.hit_capture)
+            .or_else(|| m.captures().iter().max_by_key(|c| c.node.byte_range().len()))
+            .map(|c| c.node);
+        let Some(node) = node else { continue };
+        let pos = node.start_position();
+        hits.push(Hit {
+            pattern: id,
+            start: node.start_byte(),
+            end: node.end_byte(),
+            line: pos.row + 1,
+            column: pos.column + 1,
+            snippet: snippet(node.utf8_text(text.as_bytes()).unwrap_or(""), text, node.start_byte(), &starts),
+        });
+    }
+}
+
+/// The matched text's first line, trimmed and capped: enough to recognise it in a report.
+fn snippet(matched: &str, text: &str, start: usize, starts: &[usize]) -> String {
+    let line = facts::text::line_of(starts, start);
+    let line_text = text[starts[line - 1]..].lines().next().unwrap_or("");
+    let base = if matched.contains('\n') || matched.len() < 8 { line_text } else { matched };
+    let trimmed = base.trim();
+    if trimmed.chars().count() > 120 {
+        let mut s: String = trimmed.chars().take(117).collect();
+        s.push_str("...");
+        s
+    } else {
+        trimmed.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_paths_are_recognised() {
+        assert!(is_test_path("src/app.controller.spec.ts"));
+        assert!(is_test_path("apps/api/test/app.e2e-spec.ts"));
+        assert!(is_test_path("src/__tests__/x.ts"));
+        assert!(!is_test_path("src/testing-utils.ts"));
+        assert!(!is_test_path("src/main.ts"));
+    }
+}

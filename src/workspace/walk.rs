@@ -1,0 +1,108 @@
+//! One walk of the audited tree with the `ignore` crate: gitignore-aware even outside a git
+//! repository, dot-files included (.env, .github), vendored and generated folders skipped,
+//! symlinks never followed out of the root.
+
+use crate::model::Note;
+use globset::GlobSet;
+use ignore::{WalkBuilder, WalkState};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Folders that hold dependencies, build output or VCS data: never audited.
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    "dist",
+    "build",
+    "coverage",
+    ".next",
+    ".nuxt",
+    ".turbo",
+    ".cache",
+    ".yarn",
+    ".pnpm-store",
+    "bower_components",
+    "vendor",
+    ".nx",
+];
+
+#[derive(Debug, Clone)]
+pub struct WalkedFile {
+    pub abs: PathBuf,
+    /// Relative to the audited root, `/`-separated.
+    pub rel: String,
+    pub size: u64,
+}
+
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+pub fn walk(root: &Path, ignores: &GlobSet) -> (Vec<WalkedFile>, Vec<Note>) {
+    let files = Mutex::new(Vec::new());
+    let notes = Mutex::new(Vec::new());
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && entry.depth() > 0 && SKIP_DIRS.contains(&entry.file_name().to_string_lossy().as_ref()))
+        })
+        .build_parallel();
+    walker.run(|| {
+        Box::new(|result| {
+            match result {
+                Ok(entry) => {
+                    if entry.file_type().is_some_and(|t| t.is_file()) {
+                        let rel = relative(root, entry.path());
+                        if !ignores.is_match(&rel) {
+                            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                            if let Ok(mut f) = files.lock() {
+                                f.push(WalkedFile {
+                                    abs: entry.path().to_path_buf(),
+                                    rel,
+                                    size,
+                                });
+                            }
+                        }
+                    }
+                }
+                Err(err) => {
+                    if let Ok(mut n) = notes.lock() {
+                        n.push(walk_note(root, &err));
+                    }
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    let mut files = files.into_inner().unwrap_or_default();
+    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    let mut notes = notes.into_inner().unwrap_or_default();
+    notes.sort();
+    notes.dedup();
+    (files, notes)
+}
+
+fn walk_note(root: &Path, err: &ignore::Error) -> Note {
+    let path = match err {
+        ignore::Error::WithPath { path, .. } => relative(root, path),
+        ignore::Error::WithDepth { err, .. } => return walk_note(root, err),
+        ignore::Error::Loop { child, .. } => relative(root, child),
+        _ => String::new(),
+    };
+    Note {
+        path,
+        message: format!("skipped: {}", first_line(&err.to_string())),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).to_string()
+}
