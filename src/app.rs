@@ -37,7 +37,11 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
         if settings.disabled.contains(&rule.id) {
             continue;
         }
-        let priority = settings.priorities.get(&rule.id).copied().unwrap_or(rule.priority);
+        let priority = settings
+            .priorities
+            .get(&rule.id)
+            .copied()
+            .unwrap_or(rule.priority);
         let scope_units = units(rule.scope, &apps, &repo, &files, &graph);
         if scope_units.is_empty() {
             statuses.push(crate::model::RuleStatus {
@@ -93,7 +97,11 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
             .map(|r| RuleMeta {
                 id: r.id.clone(),
                 title: r.title.clone(),
-                priority: settings.priorities.get(&r.id).copied().unwrap_or(r.priority),
+                priority: settings
+                    .priorities
+                    .get(&r.id)
+                    .copied()
+                    .unwrap_or(r.priority),
                 category: r.category.clone(),
             })
             .collect(),
@@ -117,9 +125,17 @@ fn scope_absent(scope: crate::rules::Scope) -> &'static str {
 fn app_info(app: &App, files: &[scan::ScannedFile]) -> AppInfo {
     AppInfo {
         name: app.name.clone(),
-        path: if app.root.is_empty() { ".".into() } else { app.root.clone() },
+        path: if app.root.is_empty() {
+            ".".into()
+        } else {
+            app.root.clone()
+        },
         kinds: app.kinds(),
-        entries: app.entries.iter().map(|e| format!("{}:{}", files[e.file].rel, e.line)).collect(),
+        entries: app
+            .entries
+            .iter()
+            .map(|e| format!("{}:{}", files[e.file].rel, e.line))
+            .collect(),
     }
 }
 
@@ -148,7 +164,9 @@ fn repo_unit(files: &[scan::ScannedFile]) -> App {
         http: false,
         worker: false,
         anchor: Location {
-            path: root_pkg.map(|(f, _)| f.to_string()).unwrap_or_else(|| ".".into()),
+            path: root_pkg
+                .map(|(f, _)| f.to_string())
+                .unwrap_or_else(|| ".".into()),
             line: 1,
             column: 1,
         },

@@ -40,7 +40,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -70,7 +74,9 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 
 /// The line of the first occurrence of `needle` in the config, for errors about a value.
 pub fn line_of(text: &str, needle: &str) -> (usize, usize) {
-    text.find(needle).map(|o| position(text, o)).unwrap_or((1, 1))
+    text.find(needle)
+        .map(|o| position(text, o))
+        .unwrap_or((1, 1))
 }
 
 fn fail_on(value: FailOn) -> Option<Priority> {
@@ -109,7 +115,8 @@ impl Settings {
                     message: format!("cannot read: {e}"),
                 })?;
                 let raw: RawConfig = toml::from_str(&text).map_err(|e| {
-                    let (line, column) = e.span().map(|s| position(&text, s.start)).unwrap_or((1, 1));
+                    let (line, column) =
+                        e.span().map(|s| position(&text, s.start)).unwrap_or((1, 1));
                     ConfigError {
                         file: name.clone(),
                         line,
@@ -135,18 +142,26 @@ impl Settings {
             None => None,
             Some("never") => Some(None),
             Some(v) => Some(Some(Priority::parse(v).ok_or_else(|| {
-                err_at(v, format!("fail_on is must-fix, post-launch or never, not `{v}`"))
+                err_at(
+                    v,
+                    format!("fail_on is must-fix, post-launch or never, not `{v}`"),
+                )
             })?)),
         };
         let mut priorities = BTreeMap::new();
         for (id, p) in &raw.rules.priority {
-            let prio = Priority::parse(p)
-                .ok_or_else(|| err_at(id, format!("priority of {id} is must-fix or post-launch, not `{p}`")))?;
+            let prio = Priority::parse(p).ok_or_else(|| {
+                err_at(
+                    id,
+                    format!("priority of {id} is must-fix or post-launch, not `{p}`"),
+                )
+            })?;
             priorities.insert(id.clone(), prio);
         }
         let mut builder = GlobSetBuilder::new();
         for g in &raw.ignore {
-            let glob = Glob::new(g).map_err(|e| err_at(g, format!("bad ignore glob `{g}`: {e}")))?;
+            let glob =
+                Glob::new(g).map_err(|e| err_at(g, format!("bad ignore glob `{g}`: {e}")))?;
             builder.add(glob);
         }
         let ignore = builder

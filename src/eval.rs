@@ -39,7 +39,11 @@ impl Outcome {
 pub enum Region<'a> {
     Files(&'a BTreeSet<usize>),
     File(usize),
-    Node { file: usize, start: usize, end: usize },
+    Node {
+        file: usize,
+        start: usize,
+        end: usize,
+    },
 }
 
 /// One place a rule is judged: an app, one entry point of an app, or the repository.
@@ -195,7 +199,10 @@ impl<'a> Evaluator<'a> {
         // Conditions on non-pattern matchers apply to the whole outcome.
         if !matches!(m.kind, Kind::Pattern(_)) && outcome.is_found() {
             let ok = m.and.iter().all(|c| self.eval(c, region, unit).is_found())
-                && !m.unless.iter().any(|c| self.eval(c, region, unit).is_found());
+                && !m
+                    .unless
+                    .iter()
+                    .any(|c| self.eval(c, region, unit).is_found());
             if !ok {
                 return Outcome::Missing;
             }
@@ -218,7 +225,8 @@ impl<'a> Evaluator<'a> {
         {
             return o.clone();
         }
-        let found: Vec<&(&Matcher, Outcome)> = outcomes.iter().filter(|(_, o)| o.is_found()).collect();
+        let found: Vec<&(&Matcher, Outcome)> =
+            outcomes.iter().filter(|(_, o)| o.is_found()).collect();
         if found.len() == outcomes.len() {
             return found[0].1.clone();
         }
@@ -281,7 +289,11 @@ impl<'a> Evaluator<'a> {
         }
         for dir in dirs {
             for path in self.all_paths.iter().filter(|p| contains(&dir, p)) {
-                let rel = if dir.is_empty() { path.as_str() } else { &path[dir.len() + 1..] };
+                let rel = if dir.is_empty() {
+                    path.as_str()
+                } else {
+                    &path[dir.len() + 1..]
+                };
                 if globs.is_match(rel) {
                     return Outcome::Found(Some(Evidence {
                         location: Location {
@@ -325,7 +337,9 @@ impl<'a> Evaluator<'a> {
             }
             match outcome {
                 Outcome::Found(ev) => {
-                    pass_detail = ev.map(|e| format!("{} ({})", req.name, e.location)).unwrap_or_default();
+                    pass_detail = ev
+                        .map(|e| format!("{} ({})", req.name, e.location))
+                        .unwrap_or_default();
                 }
                 Outcome::Missing => {
                     let message = self.missing_message(req, unit);
@@ -333,13 +347,37 @@ impl<'a> Evaluator<'a> {
                         Anchor::Entry => unit.anchor.clone(),
                         Anchor::Manifest => manifest_anchor(unit),
                     };
-                    findings.push(self.finding(rule, unit, anchor, &message, "", req.confidence, region_set));
+                    findings.push(self.finding(
+                        rule,
+                        unit,
+                        anchor,
+                        &message,
+                        "",
+                        req.confidence,
+                        region_set,
+                    ));
                 }
                 Outcome::Partial(ev, detail) => {
-                    findings.push(self.finding(rule, unit, ev.location, &detail, &ev.snippet, req.confidence, region_set));
+                    findings.push(self.finding(
+                        rule,
+                        unit,
+                        ev.location,
+                        &detail,
+                        &ev.snippet,
+                        req.confidence,
+                        region_set,
+                    ));
                 }
                 Outcome::Unknown(ev, detail) => {
-                    findings.push(self.finding(rule, unit, ev.location, &detail, &ev.snippet, Confidence::Medium, region_set));
+                    findings.push(self.finding(
+                        rule,
+                        unit,
+                        ev.location,
+                        &detail,
+                        &ev.snippet,
+                        Confidence::Medium,
+                        region_set,
+                    ));
                 }
                 Outcome::NotApplicable => {}
             }
@@ -347,7 +385,11 @@ impl<'a> Evaluator<'a> {
         // One finding per line: forbid entries are written most specific first.
         let mut reported: BTreeSet<(String, usize)> = BTreeSet::new();
         for f in &rule.forbid {
-            if !f.when.iter().all(|c| self.eval(c, Region::Files(&unit.files), unit).is_found()) {
+            if !f
+                .when
+                .iter()
+                .all(|c| self.eval(c, Region::Files(&unit.files), unit).is_found())
+            {
                 continue;
             }
             for at in self.surviving_hits(f, region, unit) {
@@ -355,8 +397,20 @@ impl<'a> Evaluator<'a> {
                 if !reported.insert((ev.location.path.clone(), ev.location.line)) {
                     continue;
                 }
-                let message = f.message.clone().unwrap_or_default().replace("{match}", &ev.snippet);
-                findings.push(self.finding(rule, unit, ev.location, &message, &ev.snippet, f.confidence, region_set));
+                let message = f
+                    .message
+                    .clone()
+                    .unwrap_or_default()
+                    .replace("{match}", &ev.snippet);
+                findings.push(self.finding(
+                    rule,
+                    unit,
+                    ev.location,
+                    &message,
+                    &ev.snippet,
+                    f.confidence,
+                    region_set,
+                ));
             }
         }
         let st = if !findings.is_empty() {
@@ -375,15 +429,21 @@ impl<'a> Evaluator<'a> {
         if let Kind::Any(items) = &req.kind {
             let applicable: Vec<&Matcher> = items
                 .iter()
-                .filter(|i| i.when.iter().all(|c| self.eval(c, Region::Files(&unit.files), unit).is_found()))
+                .filter(|i| {
+                    i.when
+                        .iter()
+                        .all(|c| self.eval(c, Region::Files(&unit.files), unit).is_found())
+                })
                 .collect();
             if let [only] = applicable.as_slice() {
-                if let Some(m) = &only.message {
+                if let Some(m) = &only.missing {
                     return m.clone();
                 }
             }
         }
-        req.message.clone().unwrap_or_else(|| format!("no {} found", req.name))
+        req.message
+            .clone()
+            .unwrap_or_else(|| format!("no {} found", req.name))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -437,11 +497,13 @@ impl<'a> Evaluator<'a> {
 
 /// The package.json that governs a unit: its own, else the nearest one above it.
 fn manifest_anchor(unit: &Unit) -> Location {
-    let path = unit
-        .app
-        .manifest
-        .clone()
-        .or_else(|| unit.app.deps.values().map(|(file, _)| file.clone()).max_by_key(|f| f.len()));
+    let path = unit.app.manifest.clone().or_else(|| {
+        unit.app
+            .deps
+            .values()
+            .map(|(file, _)| file.clone())
+            .max_by_key(|f| f.len())
+    });
     match path {
         Some(path) => Location {
             path,
@@ -453,10 +515,21 @@ fn manifest_anchor(unit: &Unit) -> Location {
 }
 
 /// The units a rule of the given scope is judged in.
-pub fn units<'a>(scope: Scope, apps: &'a [App], repo: &'a App, files: &[ScannedFile], graph: &ImportGraph) -> Vec<Unit<'a>> {
+pub fn units<'a>(
+    scope: Scope,
+    apps: &'a [App],
+    repo: &'a App,
+    files: &[ScannedFile],
+    graph: &ImportGraph,
+) -> Vec<Unit<'a>> {
     let app_unit = |app: &'a App| Unit {
         app,
-        files: app.files.iter().copied().filter(|&i| !files[i].is_test()).collect(),
+        files: app
+            .files
+            .iter()
+            .copied()
+            .filter(|&i| !files[i].is_test())
+            .collect(),
         entry: None,
         anchor: app.anchor.clone(),
         label: app.name.clone(),

@@ -41,7 +41,12 @@ pub fn list(set: &RuleSet, format: Format) -> String {
                 .set_content_arrangement(ContentArrangement::Dynamic)
                 .set_header(vec!["Rule", "Priority", "Scope", "Title"]);
             for r in rules {
-                table.add_row(vec![r.id.as_str(), r.priority.label(), scope_name(r.scope), r.title.as_str()]);
+                table.add_row(vec![
+                    r.id.as_str(),
+                    r.priority.label(),
+                    scope_name(r.scope),
+                    r.title.as_str(),
+                ]);
             }
             format!("{table}\n")
         }

@@ -48,7 +48,11 @@ impl Outcome {
     pub fn render(&self) -> String {
         let mut s = String::new();
         for c in &self.cases {
-            let verdict = if c.problems.is_empty() { "ok" } else { "FAILED" };
+            let verdict = if c.problems.is_empty() {
+                "ok"
+            } else {
+                "FAILED"
+            };
             let _ = writeln!(s, "{verdict:6} {} {}", c.rule, c.case.display());
             for p in &c.problems {
                 let _ = writeln!(s, "       {p}");
@@ -71,7 +75,12 @@ type Mark = (String, usize, bool);
 
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     out.sort();
     out
@@ -80,7 +89,10 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
 pub fn run_dir(dir: &Path, set: &RuleSet) -> Outcome {
     let mut outcome = Outcome::default();
     for rule_dir in subdirs(dir) {
-        let rule = rule_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let rule = rule_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if set.rule(&rule).is_none() {
             continue;
         }
@@ -90,7 +102,10 @@ pub fn run_dir(dir: &Path, set: &RuleSet) -> Outcome {
                 Some("fail") => Expect::Fail,
                 Some("na") => Expect::NotApplicable,
                 _ => {
-                    outcome.errors.push(format!("{}: expected pass/, fail/ or na/", kind_dir.display()));
+                    outcome.errors.push(format!(
+                        "{}: expected pass/, fail/ or na/",
+                        kind_dir.display()
+                    ));
                     continue;
                 }
             };
@@ -119,12 +134,23 @@ pub fn run_case(rule: &str, expect: Expect, case: &Path, set: &RuleSet) -> CaseR
             }
         }
     };
-    let statuses: Vec<Status> = report.statuses.iter().filter(|s| s.rule == rule).map(|s| s.status).collect();
+    let statuses: Vec<Status> = report
+        .statuses
+        .iter()
+        .filter(|s| s.rule == rule)
+        .map(|s| s.status)
+        .collect();
     let actual: BTreeSet<Mark> = report
         .findings
         .iter()
         .filter(|f| f.rule == rule && f.suppressed.is_none())
-        .map(|f| (f.location.path.clone(), f.location.line, f.confidence == Confidence::Medium))
+        .map(|f| {
+            (
+                f.location.path.clone(),
+                f.location.line,
+                f.confidence == Confidence::Medium,
+            )
+        })
         .collect();
     let wanted_status = match expect {
         Expect::Pass => Status::Pass,
@@ -139,19 +165,36 @@ pub fn run_case(rule: &str, expect: Expect, case: &Path, set: &RuleSet) -> CaseR
             problems.push(format!("status {:?}, expected a fail", labels(&statuses)));
         }
     } else if statuses.iter().any(|s| *s != wanted_status) {
-        problems.push(format!("status {:?}, expected {}", labels(&statuses), wanted_status.label()));
+        problems.push(format!(
+            "status {:?}, expected {}",
+            labels(&statuses),
+            wanted_status.label()
+        ));
     }
     let expected = expected_marks(case, rule);
     if expect != Expect::Fail && !expected.is_empty() {
         problems.push("a pass/na case must not carry expect: marks".into());
     }
     for m in actual.difference(&expected) {
-        let f = report.findings.iter().find(|f| f.rule == rule && f.location.path == m.0 && f.location.line == m.1);
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.rule == rule && f.location.path == m.0 && f.location.line == m.1);
         let msg = f.map(|f| f.message.as_str()).unwrap_or("");
-        problems.push(format!("noisy: {}:{}{} — {msg}", m.0, m.1, if m.2 { " (medium)" } else { "" }));
+        problems.push(format!(
+            "noisy: {}:{}{} — {msg}",
+            m.0,
+            m.1,
+            if m.2 { " (medium)" } else { "" }
+        ));
     }
     for m in expected.difference(&actual) {
-        problems.push(format!("missing: {}:{}{}", m.0, m.1, if m.2 { " (medium)" } else { "" }));
+        problems.push(format!(
+            "missing: {}:{}{}",
+            m.0,
+            m.1,
+            if m.2 { " (medium)" } else { "" }
+        ));
     }
     if expect == Expect::Fail && expected.is_empty() {
         problems.push("a fail case needs at least one expect: mark".into());
@@ -172,15 +215,26 @@ fn labels(statuses: &[Status]) -> Vec<&'static str> {
 pub fn expected_marks(case: &Path, rule: &str) -> BTreeSet<Mark> {
     let mark = Regex::new(r"expect:\s*([A-Z][A-Z0-9-]*)(\s+medium)?").expect("static regex");
     let mut out = BTreeSet::new();
-    for entry in ignore::WalkBuilder::new(case).hidden(false).standard_filters(false).build().flatten() {
+    for entry in ignore::WalkBuilder::new(case)
+        .hidden(false)
+        .standard_filters(false)
+        .build()
+        .flatten()
+    {
         let path = entry.path();
         if !path.is_file() {
             continue;
         }
         let rel = crate::workspace::walk::relative(case, path);
-        let Ok(text) = std::fs::read_to_string(path) else { continue };
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
         if rel == "expected.txt" {
-            for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            for line in text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            {
                 let parts: Vec<&str> = line.split_whitespace().collect();
                 if parts.len() >= 2 && parts[1] == rule {
                     if let Some((p, l)) = parts[0].rsplit_once(':') {

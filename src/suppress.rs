@@ -20,7 +20,7 @@ pub fn apply(findings: &mut [Finding], files: &[ScannedFile], notes: &mut Vec<No
         };
         let line = finding.location.line;
         let comment = file.facts.suppressions.iter().find(|s| {
-            (s.line == line || s.line + 1 == line) && s.rules.iter().any(|r| *r == finding.rule)
+            (s.line == line || s.line + 1 == line) && s.rules.contains(&finding.rule)
         });
         let Some(comment) = comment else { continue };
         let key = (file.rel.clone(), comment.line, finding.rule.clone());
@@ -53,7 +53,9 @@ pub fn apply(findings: &mut [Finding], files: &[ScannedFile], notes: &mut Vec<No
                 if !used.contains(&key) && !reasonless.contains(&key) {
                     notes.push(Note {
                         path: format!("{}:{}", file.rel, s.line),
-                        message: format!("unused suppression: prodready-ignore {rule} matches no finding here"),
+                        message: format!(
+                            "unused suppression: prodready-ignore {rule} matches no finding here"
+                        ),
                     });
                 }
             }

@@ -42,18 +42,31 @@ impl<'a> NestIndex<'a> {
         NestIndex {
             files,
             root,
-            index: files.iter().enumerate().map(|(i, f)| (f.rel.as_str(), i)).collect(),
+            index: files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.rel.as_str(), i))
+                .collect(),
             classes,
             parsed_on_demand: RefCell::new(HashMap::new()),
         }
     }
 
-    pub fn resolve(&self, spec: &GlobalSpec, region: &BTreeSet<usize>, message: Option<&str>) -> Outcome {
+    pub fn resolve(
+        &self,
+        spec: &GlobalSpec,
+        region: &BTreeSet<usize>,
+        message: Option<&str>,
+    ) -> Outcome {
         let mut fallback: Option<Outcome> = None;
         for &f in region {
-            let Some(nest) = &self.files[f].facts.nest else { continue };
+            let Some(nest) = &self.files[f].facts.nest else {
+                continue;
+            };
             for b in nest.bindings.iter().filter(|b| b.kind == spec.kind) {
-                let Some((class, options, options_file)) = self.class_and_options(f, &b.expr, &spec.class, 0) else {
+                let Some((class, options, options_file)) =
+                    self.class_and_options(f, &b.expr, &spec.class, 0)
+                else {
                     continue;
                 };
                 let ev = Evidence {
@@ -74,7 +87,8 @@ impl<'a> NestIndex<'a> {
                     }
                     Verdict::Unknown(detail) => {
                         if fallback.is_none() {
-                            let text = format!("{class} is bound globally ({}) but {detail}", ev.location);
+                            let text =
+                                format!("{class} is bound globally ({}) but {detail}", ev.location);
                             fallback = Some(Outcome::Unknown(ev, text));
                         }
                     }
@@ -104,7 +118,13 @@ impl<'a> NestIndex<'a> {
         None
     }
 
-    fn class_and_options(&self, file: usize, expr: &Expr, target: &str, depth: usize) -> Option<(String, Expr, usize)> {
+    fn class_and_options(
+        &self,
+        file: usize,
+        expr: &Expr,
+        target: &str,
+        depth: usize,
+    ) -> Option<(String, Expr, usize)> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -124,7 +144,13 @@ impl<'a> NestIndex<'a> {
         }
     }
 
-    fn effective(&self, class: &str, sub: Option<&ClassDef>, options: &Expr, file: usize) -> (String, Expr, usize) {
+    fn effective(
+        &self,
+        class: &str,
+        sub: Option<&ClassDef>,
+        options: &Expr,
+        file: usize,
+    ) -> (String, Expr, usize) {
         match sub.and_then(|d| d.super_options.clone().map(|o| (d, o))) {
             Some((def, opts)) => {
                 let def_file = self.file_of_class(def).unwrap_or(file);
@@ -143,7 +169,13 @@ impl<'a> NestIndex<'a> {
         })
     }
 
-    fn check_options(&self, required: &[(String, String)], options: &Expr, file: usize, depth: usize) -> Verdict {
+    fn check_options(
+        &self,
+        required: &[(String, String)],
+        options: &Expr,
+        file: usize,
+        depth: usize,
+    ) -> Verdict {
         if required.is_empty() {
             return Verdict::Ok;
         }
@@ -206,7 +238,9 @@ impl<'a> NestIndex<'a> {
 
     /// A constant's value: in this file, or exported by a relatively imported file.
     fn resolve_const(&self, file: usize, name: &str) -> Option<(Expr, usize)> {
-        let (local, import) = self.with_facts(file, |n| (n.consts.get(name).cloned(), n.imports.get(name).cloned()))?;
+        let (local, import) = self.with_facts(file, |n| {
+            (n.consts.get(name).cloned(), n.imports.get(name).cloned())
+        })?;
         if let Some(e) = local {
             return Some((e, file));
         }
@@ -227,7 +261,9 @@ impl<'a> NestIndex<'a> {
             return Some(f(n));
         }
         let mut cache = self.parsed_on_demand.borrow_mut();
-        let facts = cache.entry(file).or_insert_with(|| self.parse_on_demand(file));
+        let facts = cache
+            .entry(file)
+            .or_insert_with(|| self.parse_on_demand(file));
         facts.as_ref().map(f)
     }
 
@@ -247,12 +283,18 @@ impl<'a> NestIndex<'a> {
 }
 
 fn is_literal(text: &str) -> bool {
-    matches!(text, "true" | "false" | "null" | "undefined") || text.parse::<f64>().is_ok() || text.starts_with('\'') || text.starts_with('"')
+    matches!(text, "true" | "false" | "null" | "undefined")
+        || text.parse::<f64>().is_ok()
+        || text.starts_with('\'')
+        || text.starts_with('"')
 }
 
 fn render(message: Option<&str>, class: &str, detail: &str, at: &Location) -> String {
     match message {
-        Some(m) => m.replace("{class}", class).replace("{detail}", detail).replace("{at}", &at.to_string()),
+        Some(m) => m
+            .replace("{class}", class)
+            .replace("{detail}", detail)
+            .replace("{at}", &at.to_string()),
         None => format!("{class} is bound globally ({at}) but {detail}"),
     }
 }

@@ -111,7 +111,10 @@ fn visit(node: Node, src: &str, facts: &mut NestFacts) {
             }
         }
         "pair" => {
-            let (Some(key), Some(value)) = (node.child_by_field_name("key"), node.child_by_field_name("value")) else {
+            let (Some(key), Some(value)) = (
+                node.child_by_field_name("key"),
+                node.child_by_field_name("value"),
+            ) else {
                 return;
             };
             if text(key, src) != "provide" {
@@ -128,10 +131,16 @@ fn visit(node: Node, src: &str, facts: &mut NestFacts) {
                 if pair.kind() != "pair" {
                     continue;
                 }
-                let (Some(k), Some(v)) = (pair.child_by_field_name("key"), pair.child_by_field_name("value")) else {
+                let (Some(k), Some(v)) = (
+                    pair.child_by_field_name("key"),
+                    pair.child_by_field_name("value"),
+                ) else {
                     continue;
                 };
-                if matches!(text(k, src), "useClass" | "useValue" | "useFactory" | "useExisting") {
+                if matches!(
+                    text(k, src),
+                    "useClass" | "useValue" | "useFactory" | "useExisting"
+                ) {
                     facts.bindings.push(binding(kind, v, object, src));
                 }
             }
@@ -142,10 +151,18 @@ fn visit(node: Node, src: &str, facts: &mut NestFacts) {
             }
         }
         "variable_declarator" => {
-            let (Some(name), Some(value)) = (node.child_by_field_name("name"), node.child_by_field_name("value")) else {
+            let (Some(name), Some(value)) = (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value"),
+            ) else {
                 return;
             };
-            if name.kind() == "identifier" && matches!(value.kind(), "object" | "new_expression" | "as_expression" | "satisfies_expression") {
+            if name.kind() == "identifier"
+                && matches!(
+                    value.kind(),
+                    "object" | "new_expression" | "as_expression" | "satisfies_expression"
+                )
+            {
                 facts
                     .consts
                     .entry(text(name, src).to_string())
@@ -156,7 +173,9 @@ fn visit(node: Node, src: &str, facts: &mut NestFacts) {
             let Some(source) = node.child_by_field_name("source") else {
                 return;
             };
-            let module = text(source, src).trim_matches(|c| c == '"' || c == '\'').to_string();
+            let module = text(source, src)
+                .trim_matches(|c| c == '"' || c == '\'')
+                .to_string();
             collect_import_specifiers(node, src, &module, facts);
         }
         _ => {}
@@ -167,8 +186,14 @@ fn collect_import_specifiers(node: Node, src: &str, module: &str, facts: &mut Ne
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         if n.kind() == "import_specifier" {
-            let name = n.child_by_field_name("name").map(|x| text(x, src)).unwrap_or("");
-            let alias = n.child_by_field_name("alias").map(|x| text(x, src)).unwrap_or(name);
+            let name = n
+                .child_by_field_name("name")
+                .map(|x| text(x, src))
+                .unwrap_or("");
+            let alias = n
+                .child_by_field_name("alias")
+                .map(|x| text(x, src))
+                .unwrap_or(name);
             facts
                 .imports
                 .insert(alias.to_string(), (module.to_string(), name.to_string()));
@@ -194,7 +219,14 @@ fn binding(kind: GlobalKind, expr: Node, anchor: Node, src: &str) -> Binding {
         expr: describe(expr, src),
         line: start.row + 1,
         column: start.column + 1,
-        snippet: text(anchor, src).lines().next().unwrap_or("").trim().chars().take(120).collect(),
+        snippet: text(anchor, src)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(120)
+            .collect(),
     }
 }
 
@@ -219,14 +251,23 @@ pub fn describe(node: Node, src: &str) -> Expr {
         "identifier" | "property_identifier" => Expr::Ident(text(node, src).to_string()),
         "member_expression" => Expr::Ident(last_segment(text(node, src))),
         "object" => object(node, src),
-        "parenthesized_expression" | "await_expression" | "as_expression" | "satisfies_expression" | "non_null_expression" => node
+        "parenthesized_expression"
+        | "await_expression"
+        | "as_expression"
+        | "satisfies_expression"
+        | "non_null_expression" => node
             .named_child(0)
             .map(|n| describe(n, src))
             .unwrap_or_else(|| Expr::Other(text(node, src).to_string())),
         "call_expression" => {
             // `app.get(ThrottlerGuard)` resolves a provider by class.
-            let func = node.child_by_field_name("function").map(|f| text(f, src)).unwrap_or("");
-            let first = node.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+            let func = node
+                .child_by_field_name("function")
+                .map(|f| text(f, src))
+                .unwrap_or("");
+            let first = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0));
             match first {
                 Some(arg) if func.ends_with(".get") && arg.kind() == "identifier" => {
                     Expr::Ident(text(arg, src).to_string())
@@ -255,8 +296,14 @@ fn object(node: Node, src: &str) -> Expr {
     for child in node.named_children(&mut c) {
         match child.kind() {
             "pair" => {
-                let key = child.child_by_field_name("key").map(|k| text(k, src)).unwrap_or("");
-                let value = child.child_by_field_name("value").map(|v| text(v, src)).unwrap_or("");
+                let key = child
+                    .child_by_field_name("key")
+                    .map(|k| text(k, src))
+                    .unwrap_or("");
+                let value = child
+                    .child_by_field_name("value")
+                    .map(|v| text(v, src))
+                    .unwrap_or("");
                 pairs.push((
                     key.trim_matches(|c| c == '"' || c == '\'').to_string(),
                     value.trim().to_string(),
@@ -291,11 +338,17 @@ fn find_descendant<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
 }
 
 fn class_def(node: Node, src: &str) -> Option<ClassDef> {
-    let name = node.child_by_field_name("name").map(|n| text(n, src).to_string())?;
+    let name = node
+        .child_by_field_name("name")
+        .map(|n| text(n, src).to_string())?;
     let mut c = node.walk();
-    let heritage = node.named_children(&mut c).find(|n| n.kind() == "class_heritage")?;
+    let heritage = node
+        .named_children(&mut c)
+        .find(|n| n.kind() == "class_heritage")?;
     let extends_clause = find_descendant(heritage, "extends_clause")?;
-    let value = extends_clause.child_by_field_name("value").or_else(|| extends_clause.named_child(0))?;
+    let value = extends_clause
+        .child_by_field_name("value")
+        .or_else(|| extends_clause.named_child(0))?;
     let extends = last_segment(text(value, src).split('<').next().unwrap_or(""));
     let body = node.child_by_field_name("body");
     let super_options = body.and_then(|b| super_call_options(b, src));

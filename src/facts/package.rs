@@ -21,7 +21,11 @@ impl Package {
         let deps = |key: &str| -> BTreeMap<String, usize> {
             obj.get(key)
                 .and_then(Value::as_object)
-                .map(|m| m.keys().map(|k| (k.clone(), line_of_key(text, k))).collect())
+                .map(|m| {
+                    m.keys()
+                        .map(|k| (k.clone(), line_of_key(text, k)))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let mut dev = deps("devDependencies");
@@ -49,7 +53,10 @@ impl Package {
 
     /// The line where a dependency is declared, in either section.
     pub fn line_of(&self, name: &str) -> Option<usize> {
-        self.runtime.get(name).or_else(|| self.dev.get(name)).copied()
+        self.runtime
+            .get(name)
+            .or_else(|| self.dev.get(name))
+            .copied()
     }
 }
 

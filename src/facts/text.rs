@@ -14,9 +14,8 @@ static ENV_DOT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\bprocess\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"`]([^'"`\]]+)['"`]\s*\])"#)
         .expect("static regex")
 });
-static ENV_DESTRUCTURE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\{([^{}]*)\}\s*=\s*process\.env\b").expect("static regex")
-});
+static ENV_DESTRUCTURE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{([^{}]*)\}\s*=\s*process\.env\b").expect("static regex"));
 static CONFIG_GET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\b[cC]onfig(?:Service)?\.(?:get|getOrThrow)\s*(?:<[^>()]*>)?\(\s*['"]([A-Z][A-Z0-9_]+)['"]"#)
         .expect("static regex")
@@ -75,7 +74,10 @@ pub fn line_starts(text: &str) -> Vec<usize> {
 }
 
 pub fn relative_imports(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = IMPORT.captures_iter(text).map(|c| c[1].to_string()).collect();
+    let mut out: Vec<String> = IMPORT
+        .captures_iter(text)
+        .map(|c| c[1].to_string())
+        .collect();
     out.sort();
     out.dedup();
     out
@@ -111,7 +113,8 @@ fn is_ident(s: &str) -> bool {
 }
 
 pub fn entry_markers(text: &str, starts: &[usize]) -> Vec<EntryMarker> {
-    let mentions_bullmq = text.contains("bullmq") || text.contains("'bull'") || text.contains("\"bull\"");
+    let mentions_bullmq =
+        text.contains("bullmq") || text.contains("'bull'") || text.contains("\"bull\"");
     let mut out = Vec::new();
     for c in ENTRY.captures_iter(text) {
         let (kind, m) = if let Some(m) = c.name("nest") {
@@ -146,7 +149,10 @@ pub fn is_in_comment(text: &str, offset: usize) -> bool {
     let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
     let before = &text[line_start..offset];
     let trimmed = before.trim_start();
-    trimmed.starts_with("//") || trimmed.starts_with('*') || trimmed.starts_with("/*") || before.contains(" // ")
+    trimmed.starts_with("//")
+        || trimmed.starts_with('*')
+        || trimmed.starts_with("/*")
+        || before.contains(" // ")
 }
 
 pub fn suppressions(text: &str, starts: &[usize]) -> Vec<SuppressComment> {
@@ -170,13 +176,25 @@ mod tests {
     #[test]
     fn reads_env_vars_in_all_spellings() {
         let src = "const a = process.env.DATABASE_URL;\nconst { PORT, REDIS_URL: r } = process.env;\nprocess.env['JWT_SECRET'];\nconfigService.get<string>('SMTP_HOST')";
-        assert_eq!(env_vars(src), vec!["DATABASE_URL", "JWT_SECRET", "PORT", "REDIS_URL", "SMTP_HOST"]);
+        assert_eq!(
+            env_vars(src),
+            vec![
+                "DATABASE_URL",
+                "JWT_SECRET",
+                "PORT",
+                "REDIS_URL",
+                "SMTP_HOST"
+            ]
+        );
     }
 
     #[test]
     fn finds_relative_imports_only() {
         let src = "import { a } from './a';\nimport b from '../b/c';\nconst x = require('./x');\nimport 'reflect-metadata';\nimport './side';";
-        assert_eq!(relative_imports(src), vec!["../b/c", "./a", "./side", "./x"]);
+        assert_eq!(
+            relative_imports(src),
+            vec!["../b/c", "./a", "./side", "./x"]
+        );
     }
 
     #[test]
@@ -193,6 +211,12 @@ mod tests {
     fn entry_markers_skip_comments() {
         let src = "// NestFactory.create(x)\nconst app = await NestFactory.create<NestExpressApplication>(AppModule);\n";
         let m = entry_markers(src, &line_starts(src));
-        assert_eq!(m, vec![EntryMarker { kind: EntryKind::NestHttp, line: 2 }]);
+        assert_eq!(
+            m,
+            vec![EntryMarker {
+                kind: EntryKind::NestHttp,
+                line: 2
+            }]
+        );
     }
 }

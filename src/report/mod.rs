@@ -67,11 +67,7 @@ impl Report {
             }
         }
         let applicable = s.rules_passed + s.rules_failed;
-        s.readiness = if applicable == 0 {
-            100
-        } else {
-            (s.rules_passed * 100 / applicable) as u32
-        };
+        s.readiness = (s.rules_passed * 100).checked_div(applicable).unwrap_or(100) as u32;
         s
     }
 

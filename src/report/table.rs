@@ -32,7 +32,9 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         }
         for f in active {
             let prio = match f.priority {
-                Priority::MustFix => Cell::new(f.priority.label()).fg(Color::Red).add_attribute(Attribute::Bold),
+                Priority::MustFix => Cell::new(f.priority.label())
+                    .fg(Color::Red)
+                    .add_attribute(Attribute::Bold),
                 Priority::PostLaunch => Cell::new(f.priority.label()).fg(Color::Yellow),
             };
             let message = if f.confidence == Confidence::Medium {
@@ -84,11 +86,19 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
     if let Some(na) = by_status.get("n/a") {
         let _ = writeln!(out, "{DIM}N/A: {}{DIM:#}", line(na));
     }
-    let suppressed: Vec<_> = report.findings.iter().filter(|f| f.suppressed.is_some()).collect();
+    let suppressed: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_some())
+        .collect();
     if !suppressed.is_empty() {
         let _ = writeln!(out, "{DIM}Suppressed:{DIM:#}");
         for f in suppressed {
-            let reason = f.suppressed.as_ref().map(|s| s.reason.as_str()).unwrap_or("");
+            let reason = f
+                .suppressed
+                .as_ref()
+                .map(|s| s.reason.as_str())
+                .unwrap_or("");
             let _ = writeln!(out, "  {} {} — {}", f.rule, f.location, reason);
         }
     }
@@ -107,7 +117,12 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         "no backend application found".to_string()
     } else {
         let names: Vec<&str> = report.apps.iter().map(|a| a.name.as_str()).collect();
-        format!("{} app{}: {}", names.len(), if names.len() == 1 { "" } else { "s" }, names.join(", "))
+        format!(
+            "{} app{}: {}",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        )
     };
     let must = if s.must_fix > 0 { RED } else { GREEN };
     let _ = write!(

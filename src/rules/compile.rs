@@ -82,7 +82,9 @@ pub struct GlobalSpec {
 #[derive(Debug)]
 pub enum PatternKind {
     /// Index into the merged query's segments.
-    Query { source: String },
+    Query {
+        source: String,
+    },
     Regex(Regex),
 }
 
@@ -119,6 +121,7 @@ pub struct Matcher {
     pub and: Vec<Matcher>,
     pub unless: Vec<Matcher>,
     pub message: Option<String>,
+    pub missing: Option<String>,
     pub confidence: Confidence,
 }
 
@@ -207,7 +210,11 @@ impl Compiler<'_> {
             Some("manifest") => Anchor::Manifest,
             Some(other) => {
                 let span = raw.anchor.as_ref().expect("matched Some");
-                return Err(self.span_err(span, &id, format!("unknown anchor `{other}`: use entry or manifest")));
+                return Err(self.span_err(
+                    span,
+                    &id,
+                    format!("unknown anchor `{other}`: use entry or manifest"),
+                ));
             }
         };
         let subject = raw
@@ -243,7 +250,12 @@ impl Compiler<'_> {
         })
     }
 
-    fn matcher(&mut self, raw: RawMatcher, rule: &str, default: Within) -> Result<Matcher, RuleError> {
+    fn matcher(
+        &mut self,
+        raw: RawMatcher,
+        rule: &str,
+        default: Within,
+    ) -> Result<Matcher, RuleError> {
         let kinds = [
             raw.query.is_some(),
             raw.regex.is_some(),
@@ -373,12 +385,20 @@ impl Compiler<'_> {
             and: self.matchers(raw.and, rule, Within::Node)?,
             unless: self.matchers(raw.unless, rule, Within::Node)?,
             message: raw.message,
+            missing: raw.missing,
             confidence,
         })
     }
 
-    fn matchers(&mut self, raw: Vec<RawMatcher>, rule: &str, default: Within) -> Result<Vec<Matcher>, RuleError> {
-        raw.into_iter().map(|m| self.matcher(m, rule, default)).collect()
+    fn matchers(
+        &mut self,
+        raw: Vec<RawMatcher>,
+        rule: &str,
+        default: Within,
+    ) -> Result<Vec<Matcher>, RuleError> {
+        raw.into_iter()
+            .map(|m| self.matcher(m, rule, default))
+            .collect()
     }
 
     fn global(&self, g: RawGlobal, rule: &str) -> Result<GlobalSpec, RuleError> {
@@ -396,10 +416,17 @@ impl Compiler<'_> {
         })
     }
 
-    fn globset(&self, globs: &[String], rule: &str, line: usize, col: usize) -> Result<GlobSet, RuleError> {
+    fn globset(
+        &self,
+        globs: &[String],
+        rule: &str,
+        line: usize,
+        col: usize,
+    ) -> Result<GlobSet, RuleError> {
         let mut builder = GlobSetBuilder::new();
         for g in globs {
-            let glob = Glob::new(g).map_err(|e| self.err(line, col, rule, format!("bad glob `{g}`: {e}")))?;
+            let glob = Glob::new(g)
+                .map_err(|e| self.err(line, col, rule, format!("bad glob `{g}`: {e}")))?;
             builder.add(glob);
         }
         builder
@@ -417,12 +444,21 @@ fn valid_id(id: &str) -> bool {
 
 /// The first line/column we know of a matcher, for errors that concern the matcher as a whole.
 fn first_span(raw: &RawMatcher) -> (usize, usize) {
-    let spans = [&raw.query, &raw.regex, &raw.search, &raw.within, &raw.confidence];
-    for s in spans.into_iter().flatten() {
+    let spans = [
+        &raw.query,
+        &raw.regex,
+        &raw.search,
+        &raw.within,
+        &raw.confidence,
+    ];
+    if let Some(s) = spans.into_iter().flatten().next() {
         return (s.referenced.line() as usize, s.referenced.column() as usize);
     }
     if let Some(g) = &raw.global {
-        return (g.kind.referenced.line() as usize, g.kind.referenced.column() as usize);
+        return (
+            g.kind.referenced.line() as usize,
+            g.kind.referenced.column() as usize,
+        );
     }
     (0, 0)
 }
@@ -441,12 +477,20 @@ fn block_line(text: &str, line: usize) -> usize {
 }
 
 fn summarize(source: &str) -> String {
-    let first = source.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let first = source
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     first.chars().take(60).collect()
 }
 
 fn join_names(items: &[Matcher], sep: &str) -> String {
-    items.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(sep)
+    items
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 /// Literals a query cannot match without: every string in its `#eq?` / `#any-of?` predicates.
@@ -508,7 +552,10 @@ mod tests {
     #[test]
     fn regex_literals_are_extracted_or_empty() {
         assert_eq!(regex_literals(r"\bhelmet\s*\("), vec!["helmet"]);
-        assert_eq!(regex_literals(r"(cleanEnv|createEnv)\("), vec!["cleanenv(", "createenv("]);
+        assert_eq!(
+            regex_literals(r"(cleanEnv|createEnv)\("),
+            vec!["cleanenv(", "createenv("]
+        );
         assert!(regex_literals(r"\w+").is_empty());
     }
 }

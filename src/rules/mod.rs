@@ -6,7 +6,9 @@ pub mod prefilter;
 pub mod queries;
 pub mod raw;
 
-pub use compile::{Anchor, GlobalKind, GlobalSpec, Kind, Matcher, Pattern, PatternKind, Rule, Scope, Within};
+pub use compile::{
+    Anchor, GlobalKind, GlobalSpec, Kind, Matcher, Pattern, PatternKind, Rule, Scope, Within,
+};
 
 use include_dir::{include_dir, Dir};
 use std::collections::BTreeMap;
@@ -93,11 +95,15 @@ pub fn dir_sources(dir: &Path) -> Result<Vec<RuleSource>, RuleError> {
         return Err(io_err("rule folder not found".into()));
     }
     let mut out = Vec::new();
-    for entry in ignore::WalkBuilder::new(dir).standard_filters(false).build() {
+    for entry in ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .build()
+    {
         let entry = entry.map_err(|e| io_err(e.to_string()))?;
         let path = entry.path();
         if entry.file_type().is_some_and(|t| t.is_file()) && is_rule_file(path) {
-            let text = std::fs::read_to_string(path).map_err(|e| io_err(format!("{}: {e}", path.display())))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| io_err(format!("{}: {e}", path.display())))?;
             out.push(RuleSource {
                 name: path.display().to_string(),
                 text,

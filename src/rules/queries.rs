@@ -61,7 +61,10 @@ impl Queries {
             }
         }
         if segments.is_empty() {
-            return Ok(Queries { ts: None, tsx: None });
+            return Ok(Queries {
+                ts: None,
+                tsx: None,
+            });
         }
         let (ts, tsx) = rayon::join(
             || compile_one(Lang::TypeScript, &source, &segments, patterns),
@@ -75,7 +78,9 @@ impl Queries {
 }
 
 fn owner_of(segments: &[(usize, usize)], offset: usize) -> (usize, usize) {
-    let index = segments.partition_point(|(start, _)| *start <= offset).saturating_sub(1);
+    let index = segments
+        .partition_point(|(start, _)| *start <= offset)
+        .saturating_sub(1);
     segments[index]
 }
 
@@ -88,7 +93,9 @@ fn compile_one(
     let query = Query::new(&lang.language(), source).map_err(|e| {
         let (start, id) = owner_of(segments, e.offset);
         let pattern = &patterns[id];
-        let row_in_segment = source[start..e.offset.min(source.len())].matches('\n').count();
+        let row_in_segment = source[start..e.offset.min(source.len())]
+            .matches('\n')
+            .count();
         let what = match e.kind {
             QueryErrorKind::NodeType => "unknown node type",
             QueryErrorKind::Field => "unknown field",
@@ -102,9 +109,16 @@ fn compile_one(
         RuleError {
             file: file.clone(),
             line: line + row_in_segment,
-            column: if row_in_segment == 0 { *col } else { e.column + 1 },
+            column: if row_in_segment == 0 {
+                *col
+            } else {
+                e.column + 1
+            },
             rule: pattern.rule.clone(),
-            message: format!("tree-sitter query does not compile: {what}: {}", e.message.trim()),
+            message: format!(
+                "tree-sitter query does not compile: {what}: {}",
+                e.message.trim()
+            ),
         }
     })?;
     let owner = (0..query.pattern_count())

@@ -71,6 +71,8 @@ pub struct RawMatcher {
     pub unless: Vec<RawMatcher>,
     /// Finding message (forbid / require), or the message for a partly satisfied `all`.
     pub message: Option<String>,
+    /// In a `require` alternative: the message when this alternative applies and is absent.
+    pub missing: Option<String>,
     /// `high` (default) or `medium`.
     pub confidence: Option<Spanned<String>>,
 }

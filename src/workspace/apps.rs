@@ -94,7 +94,11 @@ fn starts_app(kind: EntryKind) -> bool {
 pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph) -> Vec<App> {
     let packages: BTreeMap<String, (&ScannedFile, &Package)> = files
         .iter()
-        .filter_map(|f| f.package.as_ref().map(|p| (parent_dir(&f.rel).to_string(), (f, p))))
+        .filter_map(|f| {
+            f.package
+                .as_ref()
+                .map(|p| (parent_dir(&f.rel).to_string(), (f, p)))
+        })
         .collect();
     let project_dirs: BTreeSet<String> = all_paths
         .iter()
@@ -110,7 +114,10 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
     for f in files.iter().filter(|f| f.is_source() && !f.is_test()) {
         if f.facts.markers.iter().any(|m| starts_app(m.kind)) {
             // Inside a package folder, the package decides; otherwise infer the folder.
-            let owner = packages.keys().filter(|d| contains(d, &f.rel)).max_by_key(|d| d.len());
+            let owner = packages
+                .keys()
+                .filter(|d| contains(d, &f.rel))
+                .max_by_key(|d| d.len());
             match owner {
                 Some(d) if !d.is_empty() => {
                     roots.insert(d.clone());
@@ -124,9 +131,14 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
 
     // Assign every file to the deepest root containing it.
     let deepest = |rel: &str, roots: &BTreeSet<String>| -> Option<String> {
-        roots.iter().filter(|r| contains(r, rel)).max_by_key(|r| r.len()).cloned()
+        roots
+            .iter()
+            .filter(|r| contains(r, rel))
+            .max_by_key(|r| r.len())
+            .cloned()
     };
-    let mut members: BTreeMap<String, Vec<usize>> = roots.iter().map(|r| (r.clone(), Vec::new())).collect();
+    let mut members: BTreeMap<String, Vec<usize>> =
+        roots.iter().map(|r| (r.clone(), Vec::new())).collect();
     for (i, f) in files.iter().enumerate() {
         if let Some(r) = deepest(&f.rel, &roots) {
             members.entry(r).or_default().push(i);
@@ -135,9 +147,9 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
 
     let mut apps = Vec::new();
     for (root, file_ids) in members {
-        let has_markers = file_ids
-            .iter()
-            .any(|&i| !files[i].is_test() && files[i].facts.markers.iter().any(|m| starts_app(m.kind)));
+        let has_markers = file_ids.iter().any(|&i| {
+            !files[i].is_test() && files[i].facts.markers.iter().any(|m| starts_app(m.kind))
+        });
         let has_nested = roots.iter().any(|r| r != &root && contains(&root, r));
         let own_pkg = packages.get(&root);
         // A workspace root holding other apps, with no server of its own, is not an app.
@@ -151,7 +163,8 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
         for (dir, (file, pkg)) in packages.iter().filter(|(d, _)| contains(d, &root)) {
             let _ = dir;
             for (name, line) in pkg.runtime.iter().chain(pkg.dev.iter()) {
-                deps.entry(name.clone()).or_insert((file.rel.clone(), *line));
+                deps.entry(name.clone())
+                    .or_insert((file.rel.clone(), *line));
             }
         }
         let entries = find_entries(files, &file_ids, graph);
@@ -170,11 +183,7 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
             });
         let manifest = own_pkg.map(|(f, _)| f.rel.clone());
         let anchor = match primary_entry(files, &entries) {
-            Some(e) => Location {
-                path: files[e.file].rel.clone(),
-                line: e.line,
-                column: 1,
-            },
+            Some(e) => creation_site(files, e, graph),
             None => Location {
                 path: manifest.clone().unwrap_or_else(|| format!("{root}/")),
                 line: 1,
@@ -182,7 +191,9 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
             },
         };
         let name = if root.is_empty() {
-            own_pkg.and_then(|(_, p)| p.name.clone()).unwrap_or_else(|| ".".to_string())
+            own_pkg
+                .and_then(|(_, p)| p.name.clone())
+                .unwrap_or_else(|| ".".to_string())
         } else {
             root.clone()
         };
@@ -213,7 +224,11 @@ fn find_entries(files: &[ScannedFile], ids: &[usize], graph: &ImportGraph) -> Ve
         .filter(|&&i| !files[i].is_test())
         .flat_map(|&i| graph.edges[i].iter().copied())
         .collect();
-    let mut roots: Vec<usize> = candidates.iter().copied().filter(|i| !imported.contains(i)).collect();
+    let mut roots: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|i| !imported.contains(i))
+        .collect();
     if roots.is_empty() {
         roots = candidates;
     }
@@ -225,7 +240,12 @@ fn find_entries(files: &[ScannedFile], ids: &[usize], graph: &ImportGraph) -> Ve
             // not a server entry (e.g. `emitter.listen(`), unless it imports a creator.
             let creates = markers.iter().any(|m| starts_app(m.kind));
             let imports_creator = graph.closure(i).iter().any(|&j| {
-                j != i && files[j].facts.markers.iter().any(|m| matches!(m.kind, EntryKind::Http | EntryKind::NestHttp))
+                j != i
+                    && files[j]
+                        .facts
+                        .markers
+                        .iter()
+                        .any(|m| matches!(m.kind, EntryKind::Http | EntryKind::NestHttp))
             });
             if !creates && !imports_creator {
                 return None;
@@ -235,20 +255,69 @@ fn find_entries(files: &[ScannedFile], ids: &[usize], graph: &ImportGraph) -> Ve
                 .min_by_key(|m| (m.kind, m.line))
                 .map(|m| m.line)
                 .unwrap_or(1);
-            let http = markers
-                .iter()
-                .any(|m| matches!(m.kind, EntryKind::NestHttp | EntryKind::Http | EntryKind::Listen));
-            Some(Entry { file: i, line: first, http })
+            let http = markers.iter().any(|m| {
+                matches!(
+                    m.kind,
+                    EntryKind::NestHttp | EntryKind::Http | EntryKind::Listen
+                )
+            });
+            Some(Entry {
+                file: i,
+                line: first,
+                http,
+            })
         })
         .collect()
+}
+
+/// Where the server is created: the entry itself, or for an entry that only calls
+/// `.listen(`, the file it imports that creates the app (where helmet etc. belong).
+fn creation_site(files: &[ScannedFile], entry: &Entry, graph: &ImportGraph) -> Location {
+    let creates = |i: usize| {
+        files[i]
+            .facts
+            .markers
+            .iter()
+            .filter(|m| starts_app(m.kind))
+            .min_by_key(|m| (m.kind, m.line))
+            .map(|m| m.line)
+    };
+    let site = creates(entry.file)
+        .map(|line| (entry.file, line))
+        .or_else(|| {
+            graph
+                .closure(entry.file)
+                .into_iter()
+                .find_map(|i| creates(i).map(|line| (i, line)))
+        });
+    let (file, line) = site.unwrap_or((entry.file, entry.line));
+    Location {
+        path: files[file].rel.clone(),
+        line,
+        column: 1,
+    }
 }
 
 fn primary_entry<'a>(files: &[ScannedFile], entries: &'a [Entry]) -> Option<&'a Entry> {
     entries.iter().min_by_key(|e| {
         let f = &files[e.file];
-        let nest = f.facts.markers.iter().any(|m| m.kind == EntryKind::NestHttp);
+        let nest = f
+            .facts
+            .markers
+            .iter()
+            .any(|m| m.kind == EntryKind::NestHttp);
         let name = f.rel.rsplit('/').next().unwrap_or("");
-        let conventional = matches!(name, "main.ts" | "main.js" | "server.ts" | "server.js" | "index.ts" | "index.js" | "app.ts" | "app.js");
+        let conventional = matches!(
+            name,
+            "main.ts"
+                | "main.js"
+                | "server.ts"
+                | "server.js"
+                | "index.ts"
+                | "index.js"
+                | "app.ts"
+                | "app.js"
+        );
         (!e.http, !nest, !conventional, f.rel.len(), f.rel.clone())
     })
 }

@@ -24,7 +24,10 @@ fn join(from: &str, spec: &str) -> Option<String> {
 /// TypeScript try (including `./x.js` written for `./x.ts` in ESM TypeScript).
 pub fn resolve(from: &str, spec: &str, exists: &dyn Fn(&str) -> bool) -> Option<String> {
     let base = join(from, spec)?;
-    if exists(&base) && base.contains('.') && EXTENSIONS.iter().any(|e| base.ends_with(&format!(".{e}"))) {
+    if exists(&base)
+        && base.contains('.')
+        && EXTENSIONS.iter().any(|e| base.ends_with(&format!(".{e}")))
+    {
         return Some(base);
     }
     let stem = EXTENSIONS
@@ -93,11 +96,25 @@ mod tests {
 
     #[test]
     fn resolves_extensions_index_and_esm_js() {
-        let files = ["src/main.ts", "src/config/index.ts", "src/shutdown.ts", "lib/a.js"];
+        let files = [
+            "src/main.ts",
+            "src/config/index.ts",
+            "src/shutdown.ts",
+            "lib/a.js",
+        ];
         let exists = |p: &str| files.contains(&p);
-        assert_eq!(resolve("src/main.ts", "./config", &exists).as_deref(), Some("src/config/index.ts"));
-        assert_eq!(resolve("src/main.ts", "./shutdown.js", &exists).as_deref(), Some("src/shutdown.ts"));
-        assert_eq!(resolve("src/main.ts", "../lib/a", &exists).as_deref(), Some("lib/a.js"));
+        assert_eq!(
+            resolve("src/main.ts", "./config", &exists).as_deref(),
+            Some("src/config/index.ts")
+        );
+        assert_eq!(
+            resolve("src/main.ts", "./shutdown.js", &exists).as_deref(),
+            Some("src/shutdown.ts")
+        );
+        assert_eq!(
+            resolve("src/main.ts", "../lib/a", &exists).as_deref(),
+            Some("lib/a.js")
+        );
         assert_eq!(resolve("src/main.ts", "../../outside", &exists), None);
     }
 }

@@ -78,10 +78,12 @@ pub fn is_test_path(rel: &str) -> bool {
     if stem_markers.iter().any(|m| name.contains(m)) {
         return true;
     }
-    rel.split('/')
-        .rev()
-        .skip(1)
-        .any(|dir| matches!(dir, "__tests__" | "__mocks__" | "test" | "tests" | "e2e" | "spec" | "__fixtures__"))
+    rel.split('/').rev().skip(1).any(|dir| {
+        matches!(
+            dir,
+            "__tests__" | "__mocks__" | "test" | "tests" | "e2e" | "spec" | "__fixtures__"
+        )
+    })
 }
 
 thread_local! {
@@ -150,7 +152,10 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
     if file.size > MAX_FILE_BYTES {
         return (
             out,
-            note(&file.rel, format!("skipped: {} KiB is over the 2 MiB cap", file.size / 1024)),
+            note(
+                &file.rel,
+                format!("skipped: {} KiB is over the 2 MiB cap", file.size / 1024),
+            ),
         );
     }
     let bytes = match std::fs::read(&file.abs) {
@@ -158,7 +163,11 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
         Err(e) => return (out, note(&file.rel, format!("skipped: cannot read ({e})"))),
     };
     if bytes.iter().take(8192).any(|b| *b == 0) {
-        let notes = if class == FileClass::Other { Vec::new() } else { note(&file.rel, "skipped: binary content") };
+        let notes = if class == FileClass::Other {
+            Vec::new()
+        } else {
+            note(&file.rel, "skipped: binary content")
+        };
         return (out, notes);
     }
     let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -173,7 +182,13 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
         return (out, notes);
     }
     if looks_minified(&file.rel, text) {
-        return (out, note(&file.rel, "skipped: looks minified or generated (very long lines)"));
+        return (
+            out,
+            note(
+                &file.rel,
+                "skipped: looks minified or generated (very long lines)",
+            ),
+        );
     }
     let starts = facts::text::line_starts(text);
     let enabled = rules.prefilter.scan(rules.patterns.len(), text.as_bytes());
@@ -204,7 +219,8 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
                         start: m.start(),
                         end: m.end(),
                         line: facts::text::line_of(&starts, m.start()),
-                        column: m.start() - starts[facts::text::line_of(&starts, m.start()) - 1] + 1,
+                        column: m.start() - starts[facts::text::line_of(&starts, m.start()) - 1]
+                            + 1,
                         snippet: snippet(m.as_str(), text, m.start(), &starts),
                     });
                 }
@@ -229,7 +245,15 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
                         notes.extend(note(&file.rel, "partially parsed: syntax the grammar does not know; the rest was audited"));
                     }
                     if needs_tree {
-                        run_query(rules, lang, &tree, text, &enabled.patterns, &applies, &mut out.hits);
+                        run_query(
+                            rules,
+                            lang,
+                            &tree,
+                            text,
+                            &enabled.patterns,
+                            &applies,
+                            &mut out.hits,
+                        );
                     }
                     if wants_nest {
                         out.facts.nest = Some(nest::extract(tree.root_node(), text));
@@ -289,7 +313,11 @@ fn run_query(
             .captures()
             .iter()
             .find(|c| Some(c.index) == lq.hit_capture)
-            .or_else(|| m.captures().iter().max_by_key(|c| c.node.byte_range().len()))
+            .or_else(|| {
+                m.captures()
+                    .iter()
+                    .max_by_key(|c| c.node.byte_range().len())
+            })
             .map(|c| c.node);
         let Some(node) = node else { continue };
         let pos = node.start_position();
@@ -299,7 +327,12 @@ fn run_query(
             end: node.end_byte(),
             line: pos.row + 1,
             column: pos.column + 1,
-            snippet: snippet(node.utf8_text(text.as_bytes()).unwrap_or(""), text, node.start_byte(), &starts),
+            snippet: snippet(
+                node.utf8_text(text.as_bytes()).unwrap_or(""),
+                text,
+                node.start_byte(),
+                &starts,
+            ),
         });
     }
 }
@@ -308,7 +341,11 @@ fn run_query(
 fn snippet(matched: &str, text: &str, start: usize, starts: &[usize]) -> String {
     let line = facts::text::line_of(starts, start);
     let line_text = text[starts[line - 1]..].lines().next().unwrap_or("");
-    let base = if matched.contains('\n') || matched.len() < 8 { line_text } else { matched };
+    let base = if matched.contains('\n') || matched.len() < 8 {
+        line_text
+    } else {
+        matched
+    };
     let trimmed = base.trim();
     if trimmed.chars().count() > 120 {
         let mut s: String = trimmed.chars().take(117).collect();

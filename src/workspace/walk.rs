@@ -52,7 +52,9 @@ pub fn walk(root: &Path, ignores: &GlobSet) -> (Vec<WalkedFile>, Vec<Note>) {
         .follow_links(false)
         .filter_entry(|entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir && entry.depth() > 0 && SKIP_DIRS.contains(&entry.file_name().to_string_lossy().as_ref()))
+            !(is_dir
+                && entry.depth() > 0
+                && SKIP_DIRS.contains(&entry.file_name().to_string_lossy().as_ref()))
         })
         .build_parallel();
     walker.run(|| {
