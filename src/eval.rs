@@ -225,6 +225,11 @@ impl<'a> Evaluator<'a> {
         {
             return o.clone();
         }
+        // The first item is what makes the others matter (ThrottlerModule → its guard): when
+        // it is absent, the group is simply missing, not partly there.
+        if !outcomes[0].1.is_found() {
+            return Outcome::Missing;
+        }
         let found: Vec<&(&Matcher, Outcome)> =
             outcomes.iter().filter(|(_, o)| o.is_found()).collect();
         if found.len() == outcomes.len() {

@@ -19,9 +19,10 @@ pub fn apply(findings: &mut [Finding], files: &[ScannedFile], notes: &mut Vec<No
             continue;
         };
         let line = finding.location.line;
-        let comment = file.facts.suppressions.iter().find(|s| {
-            (s.line == line || s.line + 1 == line) && s.rules.contains(&finding.rule)
-        });
+        let comment =
+            file.facts.suppressions.iter().find(|s| {
+                (s.line == line || s.line + 1 == line) && s.rules.contains(&finding.rule)
+            });
         let Some(comment) = comment else { continue };
         let key = (file.rel.clone(), comment.line, finding.rule.clone());
         if comment.reason.is_empty() {

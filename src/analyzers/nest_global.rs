@@ -251,7 +251,13 @@ impl<'a> NestIndex<'a> {
         let exists = |p: &str| self.index.contains_key(p);
         let target = imports::resolve(&self.files[file].rel, &module, &exists)?;
         let target = *self.index.get(target.as_str())?;
-        let e = self.with_facts(target, |n| n.consts.get(&exported).cloned())??;
+        let e = self.with_facts(target, |n| {
+            let name = match (exported.as_str(), &n.default_export) {
+                (crate::facts::nest::DEFAULT, Some(local)) => local.as_str(),
+                _ => exported.as_str(),
+            };
+            n.consts.get(name).cloned()
+        })??;
         Some((e, target))
     }
 

@@ -48,9 +48,14 @@ pub struct NestFacts {
     pub bindings: Vec<Binding>,
     pub classes: Vec<ClassDef>,
     pub consts: BTreeMap<String, Expr>,
-    /// local name → (module specifier, exported name)
+    /// local name → (module specifier, exported name; `default` for a default import)
     pub imports: BTreeMap<String, (String, String)>,
+    /// `export default name;`
+    pub default_export: Option<String>,
 }
+
+/// The exported name of a default export.
+pub const DEFAULT: &str = "default";
 
 fn text<'a>(node: Node, src: &'a str) -> &'a str {
     node.utf8_text(src.as_bytes()).unwrap_or("")
@@ -169,6 +174,23 @@ fn visit(node: Node, src: &str, facts: &mut NestFacts) {
                     .or_insert_with(|| describe(value, src));
             }
         }
+        "export_statement" => {
+            // `export default validationOptions;` → the default export is that constant.
+            let is_default = node.child(1).is_some_and(|c| c.kind() == "default");
+            if let (true, Some(value)) = (is_default, node.child_by_field_name("value")) {
+                match value.kind() {
+                    "identifier" => {
+                        facts.default_export = Some(text(value, src).to_string());
+                    }
+                    "object" | "new_expression" => {
+                        facts
+                            .consts
+                            .insert(DEFAULT.to_string(), describe(value, src));
+                    }
+                    _ => {}
+                }
+            }
+        }
         "import_statement" => {
             let Some(source) = node.child_by_field_name("source") else {
                 return;
@@ -185,6 +207,18 @@ fn visit(node: Node, src: &str, facts: &mut NestFacts) {
 fn collect_import_specifiers(node: Node, src: &str, module: &str, facts: &mut NestFacts) {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
+        if n.kind() == "import_clause" {
+            // `import name from './x'`: the clause's bare identifier is the default import.
+            let mut c = n.walk();
+            for child in n.named_children(&mut c) {
+                if child.kind() == "identifier" {
+                    facts.imports.insert(
+                        text(child, src).to_string(),
+                        (module.to_string(), DEFAULT.to_string()),
+                    );
+                }
+            }
+        }
         if n.kind() == "import_specifier" {
             let name = n
                 .child_by_field_name("name")

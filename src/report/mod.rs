@@ -67,7 +67,9 @@ impl Report {
             }
         }
         let applicable = s.rules_passed + s.rules_failed;
-        s.readiness = (s.rules_passed * 100).checked_div(applicable).unwrap_or(100) as u32;
+        s.readiness = (s.rules_passed * 100)
+            .checked_div(applicable)
+            .unwrap_or(100) as u32;
         s
     }
 

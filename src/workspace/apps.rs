@@ -111,7 +111,10 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
         .filter(|(_, (_, p))| is_app_package(p))
         .map(|(d, _)| d.clone())
         .collect();
-    for f in files.iter().filter(|f| f.is_source() && !f.is_test()) {
+    for f in files
+        .iter()
+        .filter(|f| f.is_source() && !f.is_test() && !is_script(&f.rel))
+    {
         if f.facts.markers.iter().any(|m| starts_app(m.kind)) {
             // Inside a package folder, the package decides; otherwise infer the folder.
             let owner = packages
@@ -217,7 +220,9 @@ fn find_entries(files: &[ScannedFile], ids: &[usize], graph: &ImportGraph) -> Ve
     let candidates: Vec<usize> = ids
         .iter()
         .copied()
-        .filter(|&i| !files[i].is_test() && !files[i].facts.markers.is_empty())
+        .filter(|&i| {
+            !files[i].is_test() && !is_script(&files[i].rel) && !files[i].facts.markers.is_empty()
+        })
         .collect();
     let imported: BTreeSet<usize> = ids
         .iter()
@@ -296,6 +301,27 @@ fn creation_site(files: &[ScannedFile], entry: &Entry, graph: &ImportGraph) -> L
         line,
         column: 1,
     }
+}
+
+/// Seeds, migrations and one-off scripts boot the framework too, but are not services.
+pub fn is_script(rel: &str) -> bool {
+    let mut parts = rel.split('/').rev();
+    let name = parts.next().unwrap_or("");
+    name.starts_with("seed")
+        || name.starts_with("run-seed")
+        || parts.any(|d| {
+            matches!(
+                d,
+                "seed"
+                    | "seeds"
+                    | "seeders"
+                    | "scripts"
+                    | "migrations"
+                    | "migration"
+                    | "tools"
+                    | "bin"
+            )
+        })
 }
 
 fn primary_entry<'a>(files: &[ScannedFile], entries: &'a [Entry]) -> Option<&'a Entry> {
