@@ -519,6 +519,9 @@ pub fn regex_literals(pattern: &str) -> Vec<String> {
     let Ok(hir) = regex_syntax::parse(pattern) else {
         return Vec::new();
     };
+    // Prefixes or suffixes, whichever set is more selective (its shortest literal longest):
+    // `(?:from|require\()['"]pino['"]` is better filtered on `pino'` than on `from`.
+    let mut best: Vec<String> = Vec::new();
     for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
         let mut extractor = Extractor::new();
         extractor.kind(kind);
@@ -531,12 +534,18 @@ pub fn regex_literals(pattern: &str) -> Vec<String> {
                 .collect();
             out.sort();
             out.dedup();
-            if !out.is_empty() && out.len() <= 32 && out.iter().all(|s| s.trim().len() >= 3) {
-                return out;
+            let usable =
+                !out.is_empty() && out.len() <= 32 && out.iter().all(|s| s.trim().len() >= 3);
+            if usable && shortest(&out) > shortest(&best) {
+                best = out;
             }
         }
     }
-    Vec::new()
+    best
+}
+
+fn shortest(literals: &[String]) -> usize {
+    literals.iter().map(|l| l.trim().len()).min().unwrap_or(0)
 }
 
 #[cfg(test)]

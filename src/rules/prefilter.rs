@@ -2,7 +2,7 @@
 //! which patterns can possibly hit it, and so whether it needs a parse at all.
 
 use super::Pattern;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 pub struct Prefilter {
     automaton: Option<AhoCorasick>,
@@ -12,6 +12,10 @@ pub struct Prefilter {
     always: Vec<usize>,
     /// Extra literals registered by built-in fact extractors, after the rule literals.
     extra_start: usize,
+    /// Literal index → every literal it contains (itself included). The search is
+    /// non-overlapping (several times faster than an overlapping one), so a match of
+    /// `enableCors` must also count as a match of `cors`.
+    implies: Vec<Vec<usize>>,
 }
 
 /// What the prefilter found in one file.
@@ -48,15 +52,25 @@ impl Prefilter {
         } else {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&literals)
                 .ok()
         };
+        let implies = literals
+            .iter()
+            .map(|outer| {
+                (0..literals.len())
+                    .filter(|&j| outer.contains(literals[j].as_str()))
+                    .collect()
+            })
+            .collect();
         Prefilter {
             automaton,
             enables,
             always,
             extra_start,
+            implies,
         }
     }
 
@@ -75,17 +89,21 @@ impl Prefilter {
         }
         if let Some(ac) = &self.automaton {
             let mut seen = vec![false; ac.patterns_len()];
-            for m in ac.find_overlapping_iter(text) {
-                let lit = m.pattern().as_usize();
-                if seen[lit] {
+            for m in ac.find_iter(text) {
+                let found = m.pattern().as_usize();
+                if seen[found] {
                     continue;
                 }
-                seen[lit] = true;
-                if lit >= self.extra_start {
-                    out.extra[lit - self.extra_start] = true;
-                } else {
-                    for &id in &self.enables[lit] {
-                        out.patterns[id] = true;
+                for &lit in &self.implies[found] {
+                    if std::mem::replace(&mut seen[lit], true) {
+                        continue;
+                    }
+                    if lit >= self.extra_start {
+                        out.extra[lit - self.extra_start] = true;
+                    } else {
+                        for &id in &self.enables[lit] {
+                            out.patterns[id] = true;
+                        }
                     }
                 }
             }

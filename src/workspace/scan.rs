@@ -190,9 +190,9 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
             ),
         );
     }
-    let starts = facts::text::line_starts(text);
     let enabled = rules.prefilter.scan(rules.patterns.len(), text.as_bytes());
     let flags = Flags::from_extra(&enabled.extra);
+    let starts = facts::text::line_starts(text);
     let is_test = matches!(class, FileClass::Source { test: true, .. });
 
     let applies = |id: usize| -> bool {
