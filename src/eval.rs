@@ -337,6 +337,7 @@ impl<'a> Evaluator<'a> {
         let mut pass_detail = String::new();
         if let Some(req) = &rule.require {
             let outcome = self.eval(req, region, unit);
+            let unknown = matches!(outcome, Outcome::Unknown(..));
             if !matches!(outcome, Outcome::NotApplicable) {
                 applicable = true;
             }
@@ -362,25 +363,19 @@ impl<'a> Evaluator<'a> {
                         region_set,
                     ));
                 }
-                Outcome::Partial(ev, detail) => {
+                Outcome::Partial(ev, detail) | Outcome::Unknown(ev, detail) => {
+                    let confidence = if unknown {
+                        Confidence::Medium
+                    } else {
+                        req.confidence
+                    };
                     findings.push(self.finding(
                         rule,
                         unit,
                         ev.location,
                         &detail,
                         &ev.snippet,
-                        req.confidence,
-                        region_set,
-                    ));
-                }
-                Outcome::Unknown(ev, detail) => {
-                    findings.push(self.finding(
-                        rule,
-                        unit,
-                        ev.location,
-                        &detail,
-                        &ev.snippet,
-                        Confidence::Medium,
+                        confidence,
                         region_set,
                     ));
                 }

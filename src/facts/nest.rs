@@ -61,6 +61,13 @@ fn text<'a>(node: Node, src: &'a str) -> &'a str {
     node.utf8_text(src.as_bytes()).unwrap_or("")
 }
 
+/// The text of a node's field, or "" when the field is absent.
+fn field_text<'a>(node: Node, field: &str, src: &'a str) -> &'a str {
+    node.child_by_field_name(field)
+        .map(|x| text(x, src))
+        .unwrap_or("")
+}
+
 fn global_kind(method: &str) -> Option<GlobalKind> {
     Some(match method {
         "useGlobalGuards" | "APP_GUARD" => GlobalKind::Guard,
@@ -220,14 +227,11 @@ fn collect_import_specifiers(node: Node, src: &str, module: &str, facts: &mut Ne
             }
         }
         if n.kind() == "import_specifier" {
-            let name = n
-                .child_by_field_name("name")
-                .map(|x| text(x, src))
-                .unwrap_or("");
-            let alias = n
-                .child_by_field_name("alias")
-                .map(|x| text(x, src))
-                .unwrap_or(name);
+            let name = field_text(n, "name", src);
+            let alias = match field_text(n, "alias", src) {
+                "" => name,
+                alias => alias,
+            };
             facts
                 .imports
                 .insert(alias.to_string(), (module.to_string(), name.to_string()));
@@ -330,14 +334,8 @@ fn object(node: Node, src: &str) -> Expr {
     for child in node.named_children(&mut c) {
         match child.kind() {
             "pair" => {
-                let key = child
-                    .child_by_field_name("key")
-                    .map(|k| text(k, src))
-                    .unwrap_or("");
-                let value = child
-                    .child_by_field_name("value")
-                    .map(|v| text(v, src))
-                    .unwrap_or("");
+                let key = field_text(child, "key", src);
+                let value = field_text(child, "value", src);
                 pairs.push((
                     key.trim_matches(|c| c == '"' || c == '\'').to_string(),
                     value.trim().to_string(),
