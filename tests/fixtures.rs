@@ -105,3 +105,11 @@ fn monorepo_apps_are_judged_separately() {
         .iter()
         .all(|f| f.location.path.starts_with("apps/worker/")));
 }
+
+#[test]
+fn builtin_queries_compile() {
+    // Built-in queries compile lazily at run time; this is where a broken one is caught.
+    let set = RuleSet::load(&[]).expect("rules");
+    set.check_all_queries()
+        .expect("every built-in query compiles for TS and TSX");
+}

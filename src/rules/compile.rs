@@ -99,6 +99,12 @@ pub struct Pattern {
     pub rule: String,
     /// Where the pattern was written, for query compile errors: (file, line, column).
     pub origin: (String, usize, usize),
+    /// Built-in (compiled lazily, checked by the tests) or a user rule (checked at load).
+    pub builtin: bool,
+    /// For a condition that only looks inside the node (or file) another pattern matched:
+    /// that pattern. It cannot matter in a file where its parent cannot match, so it runs
+    /// exactly where its parent may, and needs no literal of its own.
+    pub parent: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -147,6 +153,9 @@ pub struct Compiler<'a> {
     pub file: &'a str,
     pub text: &'a str,
     pub patterns: &'a mut Vec<Pattern>,
+    pub builtin: bool,
+    /// The pattern whose node-scoped conditions are being compiled, if any.
+    pub node_parent: Option<usize>,
 }
 
 impl Compiler<'_> {
@@ -321,6 +330,8 @@ impl Compiler<'_> {
                 literals,
                 rule: rule.to_string(),
                 origin: (self.file.to_string(), line, q.referenced.column() as usize),
+                builtin: self.builtin,
+                parent: self.parent_for(within),
             });
             Kind::Pattern(self.patterns.len() - 1)
         } else if let Some(r) = &raw.regex {
@@ -339,6 +350,8 @@ impl Compiler<'_> {
                     r.referenced.line() as usize,
                     r.referenced.column() as usize,
                 ),
+                builtin: self.builtin,
+                parent: self.parent_for(within),
             });
             Kind::Pattern(self.patterns.len() - 1)
         } else if let Some(globs) = &raw.file {
@@ -377,17 +390,35 @@ impl Compiler<'_> {
         } else {
             unreachable!("exactly one kind was counted above")
         };
+        let outer_parent = self.node_parent;
+        self.node_parent = None;
+        let when = self.matchers(raw.when, rule, Within::App)?;
+        if let Kind::Pattern(id) = kind {
+            self.node_parent = Some(id);
+        }
+        let and = self.matchers(raw.and, rule, Within::Node)?;
+        let unless = self.matchers(raw.unless, rule, Within::Node)?;
+        self.node_parent = outer_parent;
         Ok(Matcher {
             name: name.unwrap_or_default(),
             kind,
             within,
-            when: self.matchers(raw.when, rule, Within::App)?,
-            and: self.matchers(raw.and, rule, Within::Node)?,
-            unless: self.matchers(raw.unless, rule, Within::Node)?,
+            when,
+            and,
+            unless,
             message: raw.message,
             missing: raw.missing,
             confidence,
         })
+    }
+
+    /// The parent pattern of a condition that looks inside the parent's node or file (None
+    /// for `in: app|entry`, which may look anywhere).
+    fn parent_for(&self, within: Option<Within>) -> Option<usize> {
+        match within {
+            None | Some(Within::Node) | Some(Within::File) => self.node_parent,
+            _ => None,
+        }
     }
 
     fn matchers(
@@ -530,13 +561,17 @@ pub fn regex_literals(pattern: &str) -> Vec<String> {
             let mut out: Vec<String> = lits
                 .iter()
                 .filter_map(|l| std::str::from_utf8(l.as_bytes()).ok())
-                .map(|s| s.to_ascii_lowercase())
+                // Quotes around a module name add variants, not selectivity.
+                .map(|s| {
+                    s.trim_matches(|c| c == '\'' || c == '"' || c == '`')
+                        .to_ascii_lowercase()
+                })
                 .collect();
             out.sort();
             out.dedup();
             let usable =
                 !out.is_empty() && out.len() <= 32 && out.iter().all(|s| s.trim().len() >= 3);
-            if usable && shortest(&out) > shortest(&best) {
+            if usable && (best.is_empty() || shortest(&out) > shortest(&best)) {
                 best = out;
             }
         }
@@ -544,7 +579,15 @@ pub fn regex_literals(pattern: &str) -> Vec<String> {
     best
 }
 
+/// How selective a literal set is: its shortest literal's length, or 0 when it holds a word
+/// that nearly every source file contains.
 fn shortest(literals: &[String]) -> usize {
+    const COMMON: &[&str] = &[
+        "from", "import", "require(", "require", "export", "const", "return", "this.",
+    ];
+    if literals.iter().any(|l| COMMON.contains(&l.trim())) {
+        return 0;
+    }
     literals.iter().map(|l| l.trim().len()).min().unwrap_or(0)
 }
 

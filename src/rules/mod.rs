@@ -150,10 +150,15 @@ impl RuleSet {
         for dir in user_dirs {
             layers.push(dir_sources(dir)?);
         }
-        Self::from_layers(layers)
+        Self::from_layers(layers, true)
     }
 
-    pub fn from_layers(layers: Vec<Vec<RuleSource>>) -> Result<RuleSet, RuleError> {
+    /// Builds a rule set from layers of sources, later layers replacing earlier ids. With
+    /// `builtin_first`, the first layer is the built-in rules, whose queries compile lazily.
+    pub fn from_layers(
+        layers: Vec<Vec<RuleSource>>,
+        builtin_first: bool,
+    ) -> Result<RuleSet, RuleError> {
         let mut chosen: BTreeMap<String, (raw::RawRule, usize, String)> = BTreeMap::new();
         for (layer_index, layer) in layers.iter().enumerate() {
             let mut seen: BTreeMap<String, String> = BTreeMap::new();
@@ -181,16 +186,18 @@ impl RuleSet {
             .collect();
         let mut patterns = Vec::new();
         let mut rules = Vec::new();
-        for (_, (raw, _, file)) in chosen {
+        for (_, (raw, layer, file)) in chosen {
             let text = texts.get(file.as_str()).copied().unwrap_or("");
             let mut compiler = compile::Compiler {
                 file: &file,
                 text,
                 patterns: &mut patterns,
+                builtin: layer == 0 && builtin_first,
+                node_parent: None,
             };
             rules.push(compiler.rule(raw)?);
         }
-        let queries = queries::Queries::compile(&patterns)?;
+        let queries = queries::Queries::new(&patterns)?;
         let mut set = RuleSet {
             rules,
             patterns,
@@ -200,6 +207,16 @@ impl RuleSet {
         let extra = crate::facts::fact_literals(&set.global_classes());
         set.prefilter = prefilter::Prefilter::build_with_extra(&set.patterns, &extra);
         Ok(set)
+    }
+
+    /// Compiles every query pattern for every grammar now (the built-in rules' test).
+    pub fn check_all_queries(&self) -> Result<(), RuleError> {
+        for (id, p) in self.patterns.iter().enumerate() {
+            for lang in [queries::Lang::TypeScript, queries::Lang::Tsx] {
+                self.queries.check(id, lang, p)?;
+            }
+        }
+        Ok(())
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {

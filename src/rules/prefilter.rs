@@ -31,6 +31,10 @@ impl Prefilter {
         let mut enables: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         for (id, p) in patterns.iter().enumerate() {
+            // Conditions run where their parent may; the scanner gates them on the parent.
+            if p.parent.is_some() {
+                continue;
+            }
             if p.literals.is_empty() {
                 always.push(id);
             }

@@ -1,7 +1,14 @@
-//! All query patterns of all rules merged into ONE tree-sitter query per grammar, compiled
-//! once at start-up: a query costs one pass over the tree however many patterns it holds.
+//! Tree-sitter queries, one per query pattern and grammar, compiled on first use.
+//!
+//! Compiling a query costs 5–60 ms per pattern (tree-sitter analyses every pattern), far
+//! more than running it on the few files that can match: in a large repository only a
+//! handful of files contain a rule's literals. So a pattern is compiled the first time a file
+//! needs it, and only for that file's grammar. User rules are compiled eagerly at load, so a
+//! broken query is an error (file:line:col, exit 2) before anything is audited; built-in
+//! rules are compiled by the test suite (`builtin_queries_compile`).
 
 use super::{Pattern, PatternKind, RuleError};
+use std::sync::OnceLock;
 use tree_sitter::{Language, Query, QueryErrorKind};
 
 /// The grammars prodready parses with. JavaScript files use the TSX grammar (a superset of
@@ -29,105 +36,122 @@ impl Lang {
     }
 }
 
-pub struct LangQuery {
+pub struct CompiledQuery {
     pub query: Query,
-    /// Query pattern index → index into `RuleSet::patterns`.
-    pub owner: Vec<usize>,
-    /// Capture index of `@hit` (the node to report), if any pattern uses it.
+    /// Capture index of `@hit` (the node to report), if the pattern names one.
     pub hit_capture: Option<u32>,
 }
 
+/// One query pattern's source and its compiled form per grammar.
+struct LazyQuery {
+    source: String,
+    ts: OnceLock<Option<CompiledQuery>>,
+    tsx: OnceLock<Option<CompiledQuery>>,
+}
+
 pub struct Queries {
-    pub ts: Option<LangQuery>,
-    pub tsx: Option<LangQuery>,
+    slots: Vec<LazyQuery>,
+    /// Pattern id → slot; `None` for regex patterns.
+    by_pattern: Vec<Option<usize>>,
 }
 
 impl Queries {
-    pub fn get(&self, lang: Lang) -> Option<&LangQuery> {
-        match lang {
-            Lang::TypeScript => self.ts.as_ref(),
-            Lang::Tsx => self.tsx.as_ref(),
-        }
-    }
-
-    pub fn compile(patterns: &[Pattern]) -> Result<Queries, RuleError> {
-        let mut source = String::new();
-        let mut segments: Vec<(usize, usize)> = Vec::new(); // (start byte, pattern id)
+    /// Prepares every query pattern; those of user rules (`eager`) are compiled now.
+    pub fn new(patterns: &[Pattern]) -> Result<Queries, RuleError> {
+        // Identical sources (a pattern repeated in two forbid entries) share one compile.
+        let mut slots: Vec<LazyQuery> = Vec::new();
+        let mut slot_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let by_pattern = patterns
+            .iter()
+            .map(|p| match &p.kind {
+                PatternKind::Query { source } => {
+                    Some(*slot_of.entry(source.as_str()).or_insert_with(|| {
+                        slots.push(LazyQuery {
+                            source: source.clone(),
+                            ts: OnceLock::new(),
+                            tsx: OnceLock::new(),
+                        });
+                        slots.len() - 1
+                    }))
+                }
+                PatternKind::Regex(_) => None,
+            })
+            .collect();
+        let queries = Queries { slots, by_pattern };
         for (id, p) in patterns.iter().enumerate() {
-            if let PatternKind::Query { source: s } = &p.kind {
-                segments.push((source.len(), id));
-                source.push_str(s);
-                source.push('\n');
+            if matches!(p.kind, PatternKind::Query { .. }) && !p.builtin {
+                for lang in [Lang::TypeScript, Lang::Tsx] {
+                    queries.check(id, lang, p)?;
+                }
             }
         }
-        if segments.is_empty() {
-            return Ok(Queries {
-                ts: None,
-                tsx: None,
-            });
+        Ok(queries)
+    }
+
+    /// Compiles a pattern for a grammar now, turning a failure into a located rule error.
+    pub fn check(&self, id: usize, lang: Lang, pattern: &Pattern) -> Result<(), RuleError> {
+        let Some(lazy) = self.slot(id) else {
+            return Ok(());
+        };
+        match Query::new(&lang.language(), &lazy.source) {
+            Ok(query) => {
+                let slot = match lang {
+                    Lang::TypeScript => &lazy.ts,
+                    Lang::Tsx => &lazy.tsx,
+                };
+                let _ = slot.set(Some(compiled(query)));
+                Ok(())
+            }
+            Err(e) => {
+                let what = match e.kind {
+                    QueryErrorKind::NodeType => "unknown node type",
+                    QueryErrorKind::Field => "unknown field",
+                    QueryErrorKind::Capture => "unknown capture",
+                    QueryErrorKind::Predicate => "bad predicate",
+                    QueryErrorKind::Structure => "impossible pattern",
+                    QueryErrorKind::Syntax => "query syntax error",
+                    QueryErrorKind::Language => "language error",
+                };
+                let (file, line, col) = &pattern.origin;
+                Err(RuleError {
+                    file: file.clone(),
+                    line: line + e.row,
+                    column: if e.row == 0 { *col } else { e.column + 1 },
+                    rule: pattern.rule.clone(),
+                    message: format!(
+                        "tree-sitter query does not compile: {what}: {}",
+                        e.message.trim()
+                    ),
+                })
+            }
         }
-        let (ts, tsx) = rayon::join(
-            || compile_one(Lang::TypeScript, &source, &segments, patterns),
-            || compile_one(Lang::Tsx, &source, &segments, patterns),
-        );
-        Ok(Queries {
-            ts: Some(ts?),
-            tsx: Some(tsx?),
+    }
+
+    fn slot(&self, id: usize) -> Option<&LazyQuery> {
+        self.by_pattern
+            .get(id)
+            .copied()
+            .flatten()
+            .map(|s| &self.slots[s])
+    }
+
+    /// The compiled query of a pattern for a grammar, compiling it on first use.
+    pub fn get(&self, id: usize, lang: Lang) -> Option<&CompiledQuery> {
+        let lazy = self.slot(id)?;
+        let slot = match lang {
+            Lang::TypeScript => &lazy.ts,
+            Lang::Tsx => &lazy.tsx,
+        };
+        slot.get_or_init(|| {
+            Query::new(&lang.language(), &lazy.source)
+                .ok()
+                .map(compiled)
         })
+        .as_ref()
     }
 }
 
-fn owner_of(segments: &[(usize, usize)], offset: usize) -> (usize, usize) {
-    let index = segments
-        .partition_point(|(start, _)| *start <= offset)
-        .saturating_sub(1);
-    segments[index]
-}
-
-fn compile_one(
-    lang: Lang,
-    source: &str,
-    segments: &[(usize, usize)],
-    patterns: &[Pattern],
-) -> Result<LangQuery, RuleError> {
-    let query = Query::new(&lang.language(), source).map_err(|e| {
-        let (start, id) = owner_of(segments, e.offset);
-        let pattern = &patterns[id];
-        let row_in_segment = source[start..e.offset.min(source.len())]
-            .matches('\n')
-            .count();
-        let what = match e.kind {
-            QueryErrorKind::NodeType => "unknown node type",
-            QueryErrorKind::Field => "unknown field",
-            QueryErrorKind::Capture => "unknown capture",
-            QueryErrorKind::Predicate => "bad predicate",
-            QueryErrorKind::Structure => "impossible pattern",
-            QueryErrorKind::Syntax => "query syntax error",
-            QueryErrorKind::Language => "language error",
-        };
-        let (file, line, col) = &pattern.origin;
-        RuleError {
-            file: file.clone(),
-            line: line + row_in_segment,
-            column: if row_in_segment == 0 {
-                *col
-            } else {
-                e.column + 1
-            },
-            rule: pattern.rule.clone(),
-            message: format!(
-                "tree-sitter query does not compile: {what}: {}",
-                e.message.trim()
-            ),
-        }
-    })?;
-    let owner = (0..query.pattern_count())
-        .map(|i| owner_of(segments, query.start_byte_for_pattern(i)).1)
-        .collect();
+fn compiled(query: Query) -> CompiledQuery {
     let hit_capture = query.capture_index_for_name("hit");
-    Ok(LangQuery {
-        query,
-        owner,
-        hit_capture,
-    })
+    CompiledQuery { query, hit_capture }
 }

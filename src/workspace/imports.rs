@@ -56,16 +56,48 @@ pub struct ImportGraph {
 
 impl ImportGraph {
     pub fn build(paths: &[&str], imports: &[&[String]]) -> ImportGraph {
-        let index: HashMap<&str, usize> = paths.iter().enumerate().map(|(i, p)| (*p, i)).collect();
-        let exists = |p: &str| index.contains_key(p);
+        use rayon::prelude::*;
+        // "src/config" → src/config.ts or src/config/index.ts, by extension preference: one
+        // lookup per import instead of sixteen probes.
+        let mut targets: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (i, p) in paths.iter().enumerate() {
+            for (rank, ext) in EXTENSIONS.iter().enumerate() {
+                let Some(stem) = p.strip_suffix(ext).and_then(|s| s.strip_suffix('.')) else {
+                    continue;
+                };
+                let (key, rank) = match stem.strip_suffix("/index") {
+                    Some(dir) => (dir, rank + EXTENSIONS.len()),
+                    None => (stem, rank),
+                };
+                let entry = targets.entry(key).or_insert((i, rank));
+                if rank < entry.1 {
+                    *entry = (i, rank);
+                }
+                if key != stem {
+                    let entry = targets.entry(stem).or_insert((i, rank));
+                    if rank < entry.1 {
+                        *entry = (i, rank);
+                    }
+                }
+            }
+        }
         let edges = paths
-            .iter()
-            .zip(imports)
+            .par_iter()
+            .zip(imports.par_iter())
             .map(|(from, specs)| {
                 let mut out: Vec<usize> = specs
                     .iter()
-                    .filter_map(|s| resolve(from, s, &exists))
-                    .filter_map(|p| index.get(p.as_str()).copied())
+                    .filter_map(|spec| {
+                        let base = join(from, spec)?;
+                        let stem = EXTENSIONS
+                            .iter()
+                            .find_map(|e| base.strip_suffix(e).and_then(|s| s.strip_suffix('.')))
+                            .unwrap_or(&base);
+                        targets
+                            .get(stem)
+                            .or_else(|| targets.get(base.as_str()))
+                            .map(|t| t.0)
+                    })
                     .collect();
                 out.sort_unstable();
                 out.dedup();
@@ -93,6 +125,32 @@ impl ImportGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn graph_resolves_like_resolve() {
+        let paths = [
+            "src/main.ts",
+            "src/config/index.ts",
+            "src/shutdown.ts",
+            "src/shutdown.js",
+            "lib/a.js",
+        ];
+        let specs: Vec<Vec<String>> = vec![
+            vec![
+                "./config".into(),
+                "./shutdown.js".into(),
+                "../lib/a".into(),
+                "./missing".into(),
+            ],
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+        ];
+        let imports: Vec<&[String]> = specs.iter().map(Vec::as_slice).collect();
+        let graph = ImportGraph::build(&paths, &imports);
+        assert_eq!(graph.edges[0], vec![1, 2, 4]);
+    }
 
     #[test]
     fn resolves_extensions_index_and_esm_js() {

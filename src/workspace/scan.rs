@@ -190,14 +190,24 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
             ),
         );
     }
-    let enabled = rules.prefilter.scan(rules.patterns.len(), text.as_bytes());
-    let flags = Flags::from_extra(&enabled.extra);
-    let starts = facts::text::line_starts(text);
+    let prefiltered = rules.prefilter.scan(rules.patterns.len(), text.as_bytes());
+    // A node-scoped condition matters only where its parent pattern can match.
+    let enabled: Vec<bool> = rules
+        .patterns
+        .iter()
+        .enumerate()
+        .map(|(id, p)| match p.parent {
+            Some(parent) => prefiltered.patterns[parent],
+            None => prefiltered.patterns[id],
+        })
+        .collect();
+    let flags = Flags::from_extra(&prefiltered.extra);
     let is_test = matches!(class, FileClass::Source { test: true, .. });
+    let lines = Lines::new(text);
 
     let applies = |id: usize| -> bool {
         let p = &rules.patterns[id];
-        if is_test && !p.tests {
+        if !enabled[id] || (is_test && !p.tests) {
             return false;
         }
         match &p.files {
@@ -206,26 +216,26 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
         }
     };
 
-    let mut needs_tree = false;
+    let mut queries = Vec::new();
     for (id, p) in rules.patterns.iter().enumerate() {
-        if !enabled.patterns[id] || !applies(id) {
+        if !applies(id) {
             continue;
         }
         match &p.kind {
             PatternKind::Regex(re) => {
                 for m in re.find_iter(text) {
+                    let (line, column) = lines.position(m.start());
                     out.hits.push(Hit {
                         pattern: id,
                         start: m.start(),
                         end: m.end(),
-                        line: facts::text::line_of(&starts, m.start()),
-                        column: m.start() - starts[facts::text::line_of(&starts, m.start()) - 1]
-                            + 1,
-                        snippet: snippet(m.as_str(), text, m.start(), &starts),
+                        line,
+                        column,
+                        snippet: snippet(m.as_str(), &lines, m.start()),
                     });
                 }
             }
-            PatternKind::Query { .. } => needs_tree = true,
+            PatternKind::Query { .. } => queries.push(id),
         }
     }
 
@@ -234,26 +244,18 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
         if !test {
             out.facts.env_vars = facts::text::env_vars(text);
             if flags.entry {
-                out.facts.markers = facts::text::entry_markers(text, &starts);
+                out.facts.markers = facts::text::entry_markers(text, lines.starts());
             }
         }
         let wants_nest = flags.nest && !test;
-        if needs_tree || wants_nest {
+        if !queries.is_empty() || wants_nest {
             match parse(lang, text) {
                 Some(tree) => {
                     if tree.root_node().has_error() {
                         notes.extend(note(&file.rel, "partially parsed: syntax the grammar does not know; the rest was audited"));
                     }
-                    if needs_tree {
-                        run_query(
-                            rules,
-                            lang,
-                            &tree,
-                            text,
-                            &enabled.patterns,
-                            &applies,
-                            &mut out.hits,
-                        );
+                    for &id in &queries {
+                        run_query(rules, id, lang, &tree, &lines, &mut out.hits);
                     }
                     if wants_nest {
                         out.facts.nest = Some(nest::extract(tree.root_node(), text));
@@ -264,7 +266,7 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
         }
     }
     if flags.suppress {
-        out.facts.suppressions = facts::text::suppressions(text, &starts);
+        out.facts.suppressions = facts::text::suppressions(text, lines.starts());
     }
     out.hits.sort_by_key(|h| (h.start, h.pattern, h.end));
     (out, notes)
@@ -272,8 +274,8 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
 
 fn looks_minified(rel: &str, text: &str) -> bool {
     let js = rel.ends_with(".js") || rel.ends_with(".mjs") || rel.ends_with(".cjs");
-    let lines = text.lines().count().max(1);
-    js && text.len() > 20_000 && text.len() / lines > 500
+    js && text.len() > 20_000
+        && text.len() / (memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1) > 500
 }
 
 pub fn parse(lang: Lang, text: &str) -> Option<tree_sitter::Tree> {
@@ -291,28 +293,22 @@ pub fn parse(lang: Lang, text: &str) -> Option<tree_sitter::Tree> {
 
 fn run_query(
     rules: &RuleSet,
+    id: usize,
     lang: Lang,
     tree: &tree_sitter::Tree,
-    text: &str,
-    enabled: &[bool],
-    applies: &dyn Fn(usize) -> bool,
+    lines: &Lines,
     hits: &mut Vec<Hit>,
 ) {
-    let Some(lq) = rules.queries.get(lang) else {
+    let Some(cq) = rules.queries.get(id, lang) else {
         return;
     };
-    let starts = facts::text::line_starts(text);
     let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&lq.query, tree.root_node(), text.as_bytes());
+    let mut matches = cursor.matches(&cq.query, tree.root_node(), lines.text.as_bytes());
     while let Some(m) = matches.next() {
-        let id = lq.owner[m.pattern_index];
-        if !enabled[id] || !applies(id) {
-            continue;
-        }
         let node = m
             .captures()
             .iter()
-            .find(|c| Some(c.index) == lq.hit_capture)
+            .find(|c| Some(c.index) == cq.hit_capture)
             .or_else(|| {
                 m.captures()
                     .iter()
@@ -328,19 +324,48 @@ fn run_query(
             line: pos.row + 1,
             column: pos.column + 1,
             snippet: snippet(
-                node.utf8_text(text.as_bytes()).unwrap_or(""),
-                text,
+                node.utf8_text(lines.text.as_bytes()).unwrap_or(""),
+                lines,
                 node.start_byte(),
-                &starts,
             ),
         });
     }
 }
 
+/// Line starts of a file, computed on first use: most files never need a line number.
+pub struct Lines<'a> {
+    pub text: &'a str,
+    starts: std::cell::OnceCell<Vec<usize>>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Lines {
+            text,
+            starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub fn starts(&self) -> &[usize] {
+        self.starts
+            .get_or_init(|| facts::text::line_starts(self.text))
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let starts = self.starts();
+        let line = facts::text::line_of(starts, offset);
+        (line, offset - starts[line - 1] + 1)
+    }
+}
+
 /// The matched text's first line, trimmed and capped: enough to recognise it in a report.
-fn snippet(matched: &str, text: &str, start: usize, starts: &[usize]) -> String {
-    let line = facts::text::line_of(starts, start);
-    let line_text = text[starts[line - 1]..].lines().next().unwrap_or("");
+fn snippet(matched: &str, lines: &Lines, start: usize) -> String {
+    let (line, _) = lines.position(start);
+    let line_text = lines.text[lines.starts()[line - 1]..]
+        .lines()
+        .next()
+        .unwrap_or("");
     let base = if matched.contains('\n') || matched.len() < 8 {
         line_text
     } else {
