@@ -20,13 +20,8 @@ const ENTRY_LITERALS: &[&str] = &[
     ".listen(",
 ];
 const SUPPRESS_LITERAL: &str = "prodready-ignore";
-const NEST_LITERALS: &[&str] = &[
-    "APP_GUARD",
-    "APP_PIPE",
-    "APP_FILTER",
-    "APP_INTERCEPTOR",
-    "useGlobal",
-];
+// APP_FILTER and APP_INTERCEPTOR bindings are extracted too, from files these literals select.
+const NEST_LITERALS: &[&str] = &["APP_GUARD", "APP_PIPE", "useGlobal"];
 
 /// The prefilter's extra literals, in the order `Flags::from_extra` reads them.
 pub fn fact_literals(global_classes: &[String]) -> Vec<String> {

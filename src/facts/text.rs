@@ -4,12 +4,6 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-static IMPORT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}/[^'"\n]*|\.{1,2})['"]"#,
-    )
-    .expect("static regex")
-});
 static ENV_DOT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\bprocess\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"`]([^'"`\]]+)['"`]\s*\])"#)
         .expect("static regex")
@@ -73,14 +67,44 @@ pub fn line_starts(text: &str) -> Vec<usize> {
         .collect()
 }
 
+/// Relative module specifiers of `import … from '.x'`, `import '.x'`, `require('.x')` and
+/// `import('.x')`. A hand-written scan: every relative specifier starts with a quote and a
+/// dot, which memchr finds far faster than a regex with captures.
 pub fn relative_imports(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = IMPORT
-        .captures_iter(text)
-        .map(|c| c[1].to_string())
-        .collect();
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for quote in [b'\'', b'"'] {
+        for pos in memchr::memmem::find_iter(bytes, &[quote, b'.']) {
+            let start = pos + 1;
+            let Some(len) = memchr::memchr(quote, &bytes[start..]) else {
+                continue;
+            };
+            let spec = &text[start..start + len];
+            let relative = spec == "." || spec == ".." || spec.starts_with("./") || spec.starts_with("../");
+            if relative && !spec.contains('\n') && follows_import_keyword(&text[..pos]) {
+                out.push(spec.to_string());
+            }
+        }
+    }
     out.sort();
     out.dedup();
     out
+}
+
+/// Does the text before a quote end with `from`, `import`, `require(` or `import(`?
+fn follows_import_keyword(before: &str) -> bool {
+    let before = before.trim_end();
+    let word_end = |b: &str, word: &str| {
+        b.strip_suffix(word)
+            .is_some_and(|rest| !rest.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '.'))
+    };
+    match before.strip_suffix('(') {
+        Some(call) => {
+            let call = call.trim_end();
+            word_end(call, "require") || word_end(call, "import")
+        }
+        None => word_end(before, "from") || word_end(before, "import"),
+    }
 }
 
 pub fn env_vars(text: &str) -> Vec<String> {

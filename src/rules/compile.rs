@@ -94,8 +94,10 @@ pub struct Pattern {
     pub kind: PatternKind,
     pub files: Option<GlobSet>,
     pub tests: bool,
-    /// At least one must occur in the file (ASCII case-insensitive); empty = always run.
+    /// At least one must occur in the file; empty = always run.
     pub literals: Vec<String>,
+    /// Groups of which the file must contain one string each (a query's predicates).
+    pub required: Vec<Vec<String>>,
     pub rule: String,
     /// Where the pattern was written, for query compile errors: (file, line, column).
     pub origin: (String, usize, usize),
@@ -320,6 +322,7 @@ impl Compiler<'_> {
         let kind = if let Some(q) = &raw.query {
             name.get_or_insert_with(|| summarize(&q.value));
             let literals = explicit_literals.unwrap_or_else(|| query_literals(&q.value));
+            let required = query_required_groups(&q.value);
             let line = block_line(self.text, q.referenced.line() as usize);
             self.patterns.push(Pattern {
                 kind: PatternKind::Query {
@@ -328,6 +331,7 @@ impl Compiler<'_> {
                 files,
                 tests: raw.tests,
                 literals,
+                required,
                 rule: rule.to_string(),
                 origin: (self.file.to_string(), line, q.referenced.column() as usize),
                 builtin: self.builtin,
@@ -344,6 +348,7 @@ impl Compiler<'_> {
                 files,
                 tests: raw.tests,
                 literals,
+                required: Vec::new(),
                 rule: rule.to_string(),
                 origin: (
                     self.file.to_string(),
@@ -527,21 +532,38 @@ fn join_names(items: &[Matcher], sep: &str) -> String {
 /// Literals a query cannot match without: every string in its `#eq?` / `#any-of?` predicates.
 /// Their union is a safe over-approximation when each pattern carries such a predicate.
 pub fn query_literals(source: &str) -> Vec<String> {
-    let predicate = Regex::new(r#"\(#(?:eq|any-of)\?\s+@[\w.-]+((?:\s+"(?:[^"\\]|\\.)*")+)\s*\)"#)
-        .expect("static regex");
-    let string = Regex::new(r#""((?:[^"\\]|\\.)*)""#).expect("static regex");
-    let mut out = Vec::new();
-    for caps in predicate.captures_iter(source) {
-        for s in string.captures_iter(&caps[1]) {
-            let lit = s[1].replace("\\\"", "\"").replace("\\\\", "\\");
-            if !lit.is_empty() {
-                out.push(lit);
-            }
-        }
-    }
+    let mut out: Vec<String> = query_literal_groups(source).into_iter().flatten().collect();
     out.sort();
     out.dedup();
     out
+}
+
+/// The strings of each `#eq?` / `#any-of?` predicate of a query, one group per predicate.
+fn query_literal_groups(source: &str) -> Vec<Vec<String>> {
+    let predicate = Regex::new(r#"\(#(?:eq|any-of)\?\s+@[\w.-]+((?:\s+"(?:[^"\\]|\\.)*")+)\s*\)"#)
+        .expect("static regex");
+    let string = Regex::new(r#""((?:[^"\\]|\\.)*)""#).expect("static regex");
+    predicate
+        .captures_iter(source)
+        .map(|caps| {
+            string
+                .captures_iter(&caps[1])
+                .map(|s| s[1].replace("\\\"", "\"").replace("\\\\", "\\"))
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<String>>()
+        })
+        .filter(|g| !g.is_empty())
+        .collect()
+}
+
+/// For a query without alternations (`[...]`), every predicate must hold, so a file must
+/// contain one string of EACH predicate: a stronger test than the prefilter's any-of.
+pub fn query_required_groups(source: &str) -> Vec<Vec<String>> {
+    let without_strings = Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("static regex").replace_all(source, "");
+    if without_strings.contains('[') {
+        return Vec::new();
+    }
+    query_literal_groups(source)
 }
 
 /// Literals every match of a regex must contain, when regex-syntax can name a small set.
@@ -564,7 +586,7 @@ pub fn regex_literals(pattern: &str) -> Vec<String> {
                 // Quotes around a module name add variants, not selectivity.
                 .map(|s| {
                     s.trim_matches(|c| c == '\'' || c == '"' || c == '`')
-                        .to_ascii_lowercase()
+                        .to_string()
                 })
                 .collect();
             out.sort();
@@ -602,11 +624,23 @@ mod tests {
     }
 
     #[test]
+    fn required_groups_only_without_alternation() {
+        let plain = r#"(call_expression function: (member_expression object: (identifier) @o property: (property_identifier) @m) (#eq? @o "NestFactory") (#any-of? @m "create" "init"))"#;
+        assert_eq!(
+            query_required_groups(plain),
+            vec![vec!["NestFactory".to_string()], vec!["create".to_string(), "init".to_string()]]
+        );
+        let alt = r#"(call_expression function: [(identifier) @f (member_expression property: (property_identifier) @f)] (#eq? @f "x"))"#;
+        assert!(query_required_groups(alt).is_empty());
+        assert!(query_required_groups(r#"((string) @s (#eq? @s "[x]"))"#).len() == 1);
+    }
+
+    #[test]
     fn regex_literals_are_extracted_or_empty() {
         assert_eq!(regex_literals(r"\bhelmet\s*\("), vec!["helmet"]);
         assert_eq!(
             regex_literals(r"(cleanEnv|createEnv)\("),
-            vec!["cleanenv(", "createenv("]
+            vec!["cleanEnv(", "createEnv("]
         );
         assert!(regex_literals(r"\w+").is_empty());
     }

@@ -1,11 +1,12 @@
-//! Tree-sitter queries, one per query pattern and grammar, compiled on first use.
+//! Tree-sitter queries: compiled per run for just the patterns some file needs.
 //!
-//! Compiling a query costs 5–60 ms per pattern (tree-sitter analyses every pattern), far
-//! more than running it on the few files that can match: in a large repository only a
-//! handful of files contain a rule's literals. So a pattern is compiled the first time a file
-//! needs it, and only for that file's grammar. User rules are compiled eagerly at load, so a
-//! broken query is an error (file:line:col, exit 2) before anything is audited; built-in
-//! rules are compiled by the test suite (`builtin_queries_compile`).
+//! Compiling costs 4–25 ms per pattern (tree-sitter analyses each against the grammar),
+//! far more than running it on the few files that can match: in a large repository only a
+//! handful of files contain a rule's literals. So after the prefilter has said which patterns
+//! each file needs, `batch` merges exactly those into one query per grammar (merging halves
+//! the cost), split into one chunk per core compiled in parallel. User rules are compiled
+//! eagerly at load, so a broken query is an error (file:line:col, exit 2) before anything is
+//! audited; built-in rules are compiled by the test suite (`builtin_queries_compile`).
 
 use super::{Pattern, PatternKind, RuleError};
 use std::sync::OnceLock;
@@ -148,6 +149,72 @@ impl Queries {
                 .map(compiled)
         })
         .as_ref()
+    }
+}
+
+/// The merged queries of one run and grammar: each chunk with its pattern index → pattern id.
+pub struct Batch {
+    pub chunks: Vec<(CompiledQuery, Vec<usize>)>,
+}
+
+impl Queries {
+    /// Compiles the given patterns (ids into the rule set) merged, in parallel chunks.
+    pub fn batch(&self, ids: &[usize], lang: Lang) -> Batch {
+        use rayon::prelude::*;
+        let sources: Vec<(usize, &str)> = ids
+            .iter()
+            .filter_map(|&id| self.slot(id).map(|s| (id, s.source.as_str())))
+            .collect();
+        let threads = rayon::current_num_threads().max(1);
+        let total: usize = sources.iter().map(|(_, s)| s.len()).sum();
+        let target = total / threads + 1;
+        let mut chunks: Vec<Vec<(usize, &str)>> = vec![Vec::new()];
+        let mut size = 0;
+        for item in sources {
+            if size >= target {
+                chunks.push(Vec::new());
+                size = 0;
+            }
+            size += item.1.len();
+            if let Some(last) = chunks.last_mut() {
+                last.push(item);
+            }
+        }
+        let compiled = chunks
+            .par_iter()
+            .filter(|c| !c.is_empty())
+            .flat_map_iter(|chunk| compile_chunk(chunk, lang))
+            .collect();
+        Batch { chunks: compiled }
+    }
+}
+
+/// One merged query for a chunk; if it does not compile (a broken built-in), each pattern
+/// alone, so one bad pattern cannot silence the others.
+fn compile_chunk(chunk: &[(usize, &str)], lang: Lang) -> Vec<(CompiledQuery, Vec<usize>)> {
+    let mut source = String::new();
+    let mut starts = Vec::new();
+    for (id, s) in chunk {
+        starts.push((source.len(), *id));
+        source.push_str(s);
+        source.push('\n');
+    }
+    match Query::new(&lang.language(), &source) {
+        Ok(query) => {
+            let owner = (0..query.pattern_count())
+                .map(|i| {
+                    let at = query.start_byte_for_pattern(i);
+                    let k = starts.partition_point(|(start, _)| *start <= at).saturating_sub(1);
+                    starts[k].1
+                })
+                .collect();
+            vec![(compiled(query), owner)]
+        }
+        Err(_) if chunk.len() > 1 => chunk
+            .iter()
+            .flat_map(|item| compile_chunk(std::slice::from_ref(item), lang))
+            .collect(),
+        Err(_) => Vec::new(),
     }
 }
 

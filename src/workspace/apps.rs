@@ -57,7 +57,8 @@ fn parent_dir(rel: &str) -> &str {
 
 /// Is `path` inside folder `dir` ("" contains everything)?
 pub fn contains(dir: &str, path: &str) -> bool {
-    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
+    dir.is_empty()
+        || (path.starts_with(dir) && matches!(path.as_bytes().get(dir.len()), None | Some(b'/')))
 }
 
 fn is_app_package(pkg: &Package) -> bool {

@@ -6,7 +6,7 @@
 use super::walk::WalkedFile;
 use crate::facts::{self, nest, package::Package, FileFacts, Flags};
 use crate::model::Note;
-use crate::rules::queries::Lang;
+use crate::rules::queries::{Batch, CompiledQuery, Lang};
 use crate::rules::{PatternKind, RuleSet};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -90,28 +90,93 @@ thread_local! {
     static PARSERS: RefCell<HashMap<Lang, Parser>> = RefCell::new(HashMap::new());
 }
 
+/// Work a file left for the second phase: its text and what the tree is needed for.
+struct PendingParse {
+    index: usize,
+    lang: Lang,
+    text: String,
+    queries: Vec<usize>,
+    nest: bool,
+}
+
 pub fn scan_all(files: &[WalkedFile], rules: &RuleSet) -> (Vec<ScannedFile>, Vec<Note>) {
-    let results: Vec<(ScannedFile, Vec<Note>)> = files
+    // Phase 1: read, prefilter, regexes and text facts for every file, in parallel.
+    let results: Vec<(ScannedFile, Vec<Note>, Option<PendingParse>)> = files
         .par_iter()
-        .map(|f| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan_file(f, rules))).unwrap_or_else(|_| {
-                (
-                    bare(&f.rel, classify(&f.rel)),
-                    vec![Note {
-                        path: f.rel.clone(),
-                        message: "internal error while scanning this file (please report it); skipped".into(),
-                    }],
-                )
-            })
+        .enumerate()
+        .map(|(index, f)| {
+            guarded(&f.rel, || scan_file(index, f, rules)).unwrap_or_else(|n| (bare(&f.rel, classify(&f.rel)), n, None))
         })
         .collect();
     let mut scanned = Vec::with_capacity(results.len());
     let mut notes = Vec::new();
-    for (file, n) in results {
+    let mut pending = Vec::new();
+    for (file, n, p) in results {
         scanned.push(file);
+        notes.extend(n);
+        pending.extend(p);
+    }
+    // Compile exactly the queries those files need, merged, per grammar.
+    let batch_for = |lang: Lang| {
+        let mut ids: Vec<usize> = pending
+            .iter()
+            .filter(|p| p.lang == lang)
+            .flat_map(|p| p.queries.iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        rules.queries.batch(&ids, lang)
+    };
+    let (ts, tsx) = rayon::join(|| batch_for(Lang::TypeScript), || batch_for(Lang::Tsx));
+    // Phase 2: parse only the files some query or fact extractor needs; trees die here.
+    let parsed: Vec<(usize, Vec<Hit>, Option<nest::NestFacts>, Vec<Note>)> = pending
+        .par_iter()
+        .map(|p| {
+            let rel = &scanned[p.index].rel;
+            let batch = if p.lang == Lang::TypeScript { &ts } else { &tsx };
+            guarded(rel, || parse_pending(p, rel, batch)).unwrap_or_else(|n| (p.index, Vec::new(), None, n))
+        })
+        .collect();
+    for (index, hits, nest, n) in parsed {
+        let file = &mut scanned[index];
+        file.hits.extend(hits);
+        file.hits.sort_by_key(|h| (h.start, h.pattern, h.end));
+        file.facts.nest = nest;
         notes.extend(n);
     }
     (scanned, notes)
+}
+
+/// Runs per-file work so that a panic on one file becomes a note, not a crash.
+fn guarded<T>(rel: &str, work: impl FnOnce() -> T) -> Result<T, Vec<Note>> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|_| {
+        note(
+            rel,
+            "internal error while scanning this file (please report it); skipped",
+        )
+    })
+}
+
+fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> (usize, Vec<Hit>, Option<nest::NestFacts>, Vec<Note>) {
+    let mut hits = Vec::new();
+    let mut notes = Vec::new();
+    let mut nest_facts = None;
+    let lines = Lines::new(&p.text);
+    match parse(p.lang, &p.text) {
+        Some(tree) => {
+            if tree.root_node().has_error() {
+                notes.extend(note(rel, "partially parsed: syntax the grammar does not know; the rest was audited"));
+            }
+            for (query, owner) in &batch.chunks {
+                run_query(query, owner, &p.queries, &tree, &lines, &mut hits);
+            }
+            if p.nest {
+                nest_facts = Some(nest::extract(tree.root_node(), &p.text));
+            }
+        }
+        None => notes.extend(note(rel, "skipped: could not be parsed")),
+    }
+    (p.index, hits, nest_facts, notes)
 }
 
 fn bare(rel: &str, class: FileClass) -> ScannedFile {
@@ -139,7 +204,21 @@ fn wanted_by_pattern(rel: &str, rules: &RuleSet) -> bool {
         .any(|p| p.files.as_ref().is_some_and(|g| g.is_match(rel)))
 }
 
-fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
+type FileScan = (ScannedFile, Vec<Note>, Option<PendingParse>);
+
+fn scan_file(index: usize, file: &WalkedFile, rules: &RuleSet) -> FileScan {
+    let mut pending = None;
+    let (out, notes) = read_and_match(index, file, rules, &mut pending);
+    (out, notes, pending)
+}
+
+/// Phase 1 for one file; files that need a tree are handed back through `pending`.
+fn read_and_match(
+    index: usize,
+    file: &WalkedFile,
+    rules: &RuleSet,
+    pending: &mut Option<PendingParse>,
+) -> (ScannedFile, Vec<Note>) {
     let class = classify(&file.rel);
     let mut out = bare(&file.rel, class);
     let wanted = match class {
@@ -149,17 +228,14 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
     if !wanted {
         return (out, Vec::new());
     }
-    if file.size > MAX_FILE_BYTES {
-        return (
-            out,
-            note(
-                &file.rel,
-                format!("skipped: {} KiB is over the 2 MiB cap", file.size / 1024),
-            ),
-        );
-    }
-    let bytes = match std::fs::read(&file.abs) {
-        Ok(b) => b,
+    let bytes = match read_capped(&file.abs) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return (
+                out,
+                note(&file.rel, "skipped: over the 2 MiB cap (minified bundle or generated file?)"),
+            )
+        }
         Err(e) => return (out, note(&file.rel, format!("skipped: cannot read ({e})"))),
     };
     if bytes.iter().take(8192).any(|b| *b == 0) {
@@ -197,8 +273,8 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
         .iter()
         .enumerate()
         .map(|(id, p)| match p.parent {
-            Some(parent) => prefiltered.patterns[parent],
-            None => prefiltered.patterns[id],
+            Some(parent) => prefiltered.patterns[parent] && has_required(&rules.patterns[parent].required, text),
+            None => prefiltered.patterns[id] && has_required(&p.required, text),
         })
         .collect();
     let flags = Flags::from_extra(&prefiltered.extra);
@@ -249,20 +325,13 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
         }
         let wants_nest = flags.nest && !test;
         if !queries.is_empty() || wants_nest {
-            match parse(lang, text) {
-                Some(tree) => {
-                    if tree.root_node().has_error() {
-                        notes.extend(note(&file.rel, "partially parsed: syntax the grammar does not know; the rest was audited"));
-                    }
-                    for &id in &queries {
-                        run_query(rules, id, lang, &tree, &lines, &mut out.hits);
-                    }
-                    if wants_nest {
-                        out.facts.nest = Some(nest::extract(tree.root_node(), text));
-                    }
-                }
-                None => notes.extend(note(&file.rel, "skipped: could not be parsed")),
-            }
+            *pending = Some(PendingParse {
+                index,
+                lang,
+                text: text.to_string(),
+                queries,
+                nest: wants_nest,
+            });
         }
     }
     if flags.suppress {
@@ -270,6 +339,24 @@ fn scan_file(file: &WalkedFile, rules: &RuleSet) -> (ScannedFile, Vec<Note>) {
     }
     out.hits.sort_by_key(|h| (h.start, h.pattern, h.end));
     (out, notes)
+}
+
+/// Reads a file unless it is over the size cap (`None`): one open, one fstat, one read.
+fn read_capped(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > MAX_FILE_BYTES {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
+/// Does the text contain one string of every group?
+fn has_required(groups: &[Vec<String>], text: &str) -> bool {
+    groups.iter().all(|g| g.iter().any(|lit| memchr::memmem::find(text.as_bytes(), lit.as_bytes()).is_some()))
 }
 
 fn looks_minified(rel: &str, text: &str) -> bool {
@@ -292,28 +379,25 @@ pub fn parse(lang: Lang, text: &str) -> Option<tree_sitter::Tree> {
 }
 
 fn run_query(
-    rules: &RuleSet,
-    id: usize,
-    lang: Lang,
+    cq: &CompiledQuery,
+    owner: &[usize],
+    wanted: &[usize],
     tree: &tree_sitter::Tree,
     lines: &Lines,
     hits: &mut Vec<Hit>,
 ) {
-    let Some(cq) = rules.queries.get(id, lang) else {
-        return;
-    };
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(&cq.query, tree.root_node(), lines.text.as_bytes());
     while let Some(m) = matches.next() {
+        let id = owner[m.pattern_index];
+        if !wanted.contains(&id) {
+            continue;
+        }
         let node = m
             .captures()
             .iter()
             .find(|c| Some(c.index) == cq.hit_capture)
-            .or_else(|| {
-                m.captures()
-                    .iter()
-                    .max_by_key(|c| c.node.byte_range().len())
-            })
+            .or_else(|| m.captures().iter().max_by_key(|c| c.node.byte_range().len()))
             .map(|c| c.node);
         let Some(node) = node else { continue };
         let pos = node.start_position();
@@ -323,11 +407,7 @@ fn run_query(
             end: node.end_byte(),
             line: pos.row + 1,
             column: pos.column + 1,
-            snippet: snippet(
-                node.utf8_text(lines.text.as_bytes()).unwrap_or(""),
-                lines,
-                node.start_byte(),
-            ),
+            snippet: snippet(node.utf8_text(lines.text.as_bytes()).unwrap_or(""), lines, node.start_byte()),
         });
     }
 }

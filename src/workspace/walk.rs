@@ -31,16 +31,17 @@ pub struct WalkedFile {
     pub abs: PathBuf,
     /// Relative to the audited root, `/`-separated.
     pub rel: String,
-    pub size: u64,
 }
 
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
+    let text = rel.to_string_lossy();
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    if std::path::MAIN_SEPARATOR == '/' {
+        text.to_string()
+    } else {
+        text.replace(std::path::MAIN_SEPARATOR, "/")
+    }
 }
 
 pub fn walk(root: &Path, ignores: &GlobSet) -> (Vec<WalkedFile>, Vec<Note>) {
@@ -64,12 +65,10 @@ pub fn walk(root: &Path, ignores: &GlobSet) -> (Vec<WalkedFile>, Vec<Note>) {
                     if entry.file_type().is_some_and(|t| t.is_file()) {
                         let rel = relative(root, entry.path());
                         if !ignores.is_match(&rel) {
-                            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                             if let Ok(mut f) = files.lock() {
                                 f.push(WalkedFile {
                                     abs: entry.path().to_path_buf(),
                                     rel,
-                                    size,
                                 });
                             }
                         }
