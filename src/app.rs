@@ -12,15 +12,13 @@ use crate::rules::RuleSet;
 use crate::suppress;
 use crate::workspace::apps::{self, App};
 use crate::workspace::imports::ImportGraph;
-use crate::workspace::{scan, walk};
+use crate::workspace::scan;
 use std::collections::BTreeMap;
 
 pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
     let root = &settings.root;
-    let (walked, mut notes) = walk::walk(root, &settings.ignore);
-    let all_paths: Vec<String> = walked.iter().map(|w| w.rel.clone()).collect();
-    let (files, scan_notes) = scan::scan_all(&walked, rules);
-    notes.extend(scan_notes);
+    let (files, mut notes) = scan::scan_all(root, &settings.ignore, rules);
+    let all_paths: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
 
     // Phase boundary: every file has been scanned; cross-file work starts here.
     let paths: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();

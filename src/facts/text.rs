@@ -80,7 +80,8 @@ pub fn relative_imports(text: &str) -> Vec<String> {
                 continue;
             };
             let spec = &text[start..start + len];
-            let relative = spec == "." || spec == ".." || spec.starts_with("./") || spec.starts_with("../");
+            let relative =
+                spec == "." || spec == ".." || spec.starts_with("./") || spec.starts_with("../");
             if relative && !spec.contains('\n') && follows_import_keyword(&text[..pos]) {
                 out.push(spec.to_string());
             }
@@ -95,8 +96,9 @@ pub fn relative_imports(text: &str) -> Vec<String> {
 fn follows_import_keyword(before: &str) -> bool {
     let before = before.trim_end();
     let word_end = |b: &str, word: &str| {
-        b.strip_suffix(word)
-            .is_some_and(|rest| !rest.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '.'))
+        b.strip_suffix(word).is_some_and(|rest| {
+            !rest.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '$' || c == '.')
+        })
     };
     match before.strip_suffix('(') {
         Some(call) => {

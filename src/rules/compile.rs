@@ -8,6 +8,7 @@ use crate::model::{Confidence, Priority};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 use serde_saphyr::Spanned;
+use std::sync::LazyLock;
 
 /// Where a rule is judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -538,15 +539,19 @@ pub fn query_literals(source: &str) -> Vec<String> {
     out
 }
 
+static PREDICATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"\(#(?:eq|any-of)\?\s+@[\w.-]+((?:\s+"(?:[^"\\]|\\.)*")+)\s*\)"#)
+        .expect("static regex")
+});
+static STRING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""((?:[^"\\]|\\.)*)""#).expect("static regex"));
+
 /// The strings of each `#eq?` / `#any-of?` predicate of a query, one group per predicate.
 fn query_literal_groups(source: &str) -> Vec<Vec<String>> {
-    let predicate = Regex::new(r#"\(#(?:eq|any-of)\?\s+@[\w.-]+((?:\s+"(?:[^"\\]|\\.)*")+)\s*\)"#)
-        .expect("static regex");
-    let string = Regex::new(r#""((?:[^"\\]|\\.)*)""#).expect("static regex");
-    predicate
+    PREDICATE
         .captures_iter(source)
         .map(|caps| {
-            string
+            STRING
                 .captures_iter(&caps[1])
                 .map(|s| s[1].replace("\\\"", "\"").replace("\\\\", "\\"))
                 .filter(|l| !l.is_empty())
@@ -559,7 +564,7 @@ fn query_literal_groups(source: &str) -> Vec<Vec<String>> {
 /// For a query without alternations (`[...]`), every predicate must hold, so a file must
 /// contain one string of EACH predicate: a stronger test than the prefilter's any-of.
 pub fn query_required_groups(source: &str) -> Vec<Vec<String>> {
-    let without_strings = Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("static regex").replace_all(source, "");
+    let without_strings = STRING.replace_all(source, "");
     if without_strings.contains('[') {
         return Vec::new();
     }
@@ -628,7 +633,10 @@ mod tests {
         let plain = r#"(call_expression function: (member_expression object: (identifier) @o property: (property_identifier) @m) (#eq? @o "NestFactory") (#any-of? @m "create" "init"))"#;
         assert_eq!(
             query_required_groups(plain),
-            vec![vec!["NestFactory".to_string()], vec!["create".to_string(), "init".to_string()]]
+            vec![
+                vec!["NestFactory".to_string()],
+                vec!["create".to_string(), "init".to_string()]
+            ]
         );
         let alt = r#"(call_expression function: [(identifier) @f (member_expression property: (property_identifier) @f)] (#eq? @f "x"))"#;
         assert!(query_required_groups(alt).is_empty());

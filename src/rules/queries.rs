@@ -204,7 +204,9 @@ fn compile_chunk(chunk: &[(usize, &str)], lang: Lang) -> Vec<(CompiledQuery, Vec
             let owner = (0..query.pattern_count())
                 .map(|i| {
                     let at = query.start_byte_for_pattern(i);
-                    let k = starts.partition_point(|(start, _)| *start <= at).saturating_sub(1);
+                    let k = starts
+                        .partition_point(|(start, _)| *start <= at)
+                        .saturating_sub(1);
                     starts[k].1
                 })
                 .collect();

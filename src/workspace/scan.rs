@@ -3,7 +3,7 @@
 //! merged query, extract facts, drop the tree. Files are scanned in parallel; the output is
 //! sorted by path, so it does not depend on the thread count.
 
-use super::walk::WalkedFile;
+use super::walk::{self, WalkedFile};
 use crate::facts::{self, nest, package::Package, FileFacts, Flags};
 use crate::model::Note;
 use crate::rules::queries::{Batch, CompiledQuery, Lang};
@@ -87,6 +87,7 @@ pub fn is_test_path(rel: &str) -> bool {
 }
 
 thread_local! {
+    static BUFFER: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(256 * 1024));
     static PARSERS: RefCell<HashMap<Lang, Parser>> = RefCell::new(HashMap::new());
 }
 
@@ -99,22 +100,24 @@ struct PendingParse {
     nest: bool,
 }
 
-pub fn scan_all(files: &[WalkedFile], rules: &RuleSet) -> (Vec<ScannedFile>, Vec<Note>) {
-    // Phase 1: read, prefilter, regexes and text facts for every file, in parallel.
-    let results: Vec<(ScannedFile, Vec<Note>, Option<PendingParse>)> = files
-        .par_iter()
-        .enumerate()
-        .map(|(index, f)| {
-            guarded(&f.rel, || scan_file(index, f, rules)).unwrap_or_else(|n| (bare(&f.rel, classify(&f.rel)), n, None))
-        })
-        .collect();
+/// Walks and scans the tree: every file's facts, sorted by path, and the notes.
+pub fn scan_all(
+    root: &std::path::Path,
+    ignores: &globset::GlobSet,
+    rules: &RuleSet,
+) -> (Vec<ScannedFile>, Vec<Note>) {
+    // Phase 1, on the walker's threads: read, prefilter, regexes and text facts.
+    let visit = |f: &WalkedFile| {
+        guarded(&f.rel, || scan_file(f, rules))
+            .unwrap_or_else(|n| (bare(&f.rel, classify(&f.rel)), n, None))
+    };
+    let (results, mut notes) = walk::walk(root, ignores, &visit);
     let mut scanned = Vec::with_capacity(results.len());
-    let mut notes = Vec::new();
     let mut pending = Vec::new();
-    for (file, n, p) in results {
+    for (index, (_, (file, n, p))) in results.into_iter().enumerate() {
         scanned.push(file);
         notes.extend(n);
-        pending.extend(p);
+        pending.extend(p.map(|p| PendingParse { index, ..p }));
     }
     // Compile exactly the queries those files need, merged, per grammar.
     let batch_for = |lang: Lang| {
@@ -129,12 +132,17 @@ pub fn scan_all(files: &[WalkedFile], rules: &RuleSet) -> (Vec<ScannedFile>, Vec
     };
     let (ts, tsx) = rayon::join(|| batch_for(Lang::TypeScript), || batch_for(Lang::Tsx));
     // Phase 2: parse only the files some query or fact extractor needs; trees die here.
-    let parsed: Vec<(usize, Vec<Hit>, Option<nest::NestFacts>, Vec<Note>)> = pending
+    let parsed: Vec<Parsed> = pending
         .par_iter()
         .map(|p| {
             let rel = &scanned[p.index].rel;
-            let batch = if p.lang == Lang::TypeScript { &ts } else { &tsx };
-            guarded(rel, || parse_pending(p, rel, batch)).unwrap_or_else(|n| (p.index, Vec::new(), None, n))
+            let batch = if p.lang == Lang::TypeScript {
+                &ts
+            } else {
+                &tsx
+            };
+            guarded(rel, || parse_pending(p, rel, batch))
+                .unwrap_or_else(|n| (p.index, Vec::new(), None, n))
         })
         .collect();
     for (index, hits, nest, n) in parsed {
@@ -157,7 +165,11 @@ fn guarded<T>(rel: &str, work: impl FnOnce() -> T) -> Result<T, Vec<Note>> {
     })
 }
 
-fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> (usize, Vec<Hit>, Option<nest::NestFacts>, Vec<Note>) {
+fn parse_pending(
+    p: &PendingParse,
+    rel: &str,
+    batch: &Batch,
+) -> (usize, Vec<Hit>, Option<nest::NestFacts>, Vec<Note>) {
     let mut hits = Vec::new();
     let mut notes = Vec::new();
     let mut nest_facts = None;
@@ -165,7 +177,10 @@ fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> (usize, Vec<Hit>
     match parse(p.lang, &p.text) {
         Some(tree) => {
             if tree.root_node().has_error() {
-                notes.extend(note(rel, "partially parsed: syntax the grammar does not know; the rest was audited"));
+                notes.extend(note(
+                    rel,
+                    "partially parsed: syntax the grammar does not know; the rest was audited",
+                ));
             }
             for (query, owner) in &batch.chunks {
                 run_query(query, owner, &p.queries, &tree, &lines, &mut hits);
@@ -206,21 +221,20 @@ fn wanted_by_pattern(rel: &str, rules: &RuleSet) -> bool {
 
 type FileScan = (ScannedFile, Vec<Note>, Option<PendingParse>);
 
-fn scan_file(index: usize, file: &WalkedFile, rules: &RuleSet) -> FileScan {
+fn scan_file(file: &WalkedFile, rules: &RuleSet) -> FileScan {
     let mut pending = None;
-    let (out, notes) = read_and_match(index, file, rules, &mut pending);
+    let (out, notes) = read_and_match(file, rules, &mut pending);
     (out, notes, pending)
 }
 
 /// Phase 1 for one file; files that need a tree are handed back through `pending`.
 fn read_and_match(
-    index: usize,
     file: &WalkedFile,
     rules: &RuleSet,
     pending: &mut Option<PendingParse>,
 ) -> (ScannedFile, Vec<Note>) {
     let class = classify(&file.rel);
-    let mut out = bare(&file.rel, class);
+    let out = bare(&file.rel, class);
     let wanted = match class {
         FileClass::Source { .. } | FileClass::PackageJson => true,
         FileClass::Other => wanted_by_pattern(&file.rel, rules),
@@ -228,16 +242,31 @@ fn read_and_match(
     if !wanted {
         return (out, Vec::new());
     }
-    let bytes = match read_capped(&file.abs) {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            return (
+    BUFFER.with(|cell| {
+        let mut buffer = cell.borrow_mut();
+        match read_capped(&file.abs, &mut buffer) {
+            Ok(true) => match_bytes(file, class, out, &buffer, rules, pending),
+            Ok(false) => (
                 out,
-                note(&file.rel, "skipped: over the 2 MiB cap (minified bundle or generated file?)"),
-            )
+                note(
+                    &file.rel,
+                    "skipped: over the 2 MiB cap (minified bundle or generated file?)",
+                ),
+            ),
+            Err(e) => (out, note(&file.rel, format!("skipped: cannot read ({e})"))),
         }
-        Err(e) => return (out, note(&file.rel, format!("skipped: cannot read ({e})"))),
-    };
+    })
+}
+
+/// Phase 1 on a file's bytes.
+fn match_bytes(
+    file: &WalkedFile,
+    class: FileClass,
+    mut out: ScannedFile,
+    bytes: &[u8],
+    rules: &RuleSet,
+    pending: &mut Option<PendingParse>,
+) -> (ScannedFile, Vec<Note>) {
     if bytes.iter().take(8192).any(|b| *b == 0) {
         let notes = if class == FileClass::Other {
             Vec::new()
@@ -246,7 +275,7 @@ fn read_and_match(
         };
         return (out, notes);
     }
-    let Ok(text) = std::str::from_utf8(&bytes) else {
+    let Ok(text) = std::str::from_utf8(bytes) else {
         return (out, note(&file.rel, "skipped: not valid UTF-8"));
     };
     let mut notes = Vec::new();
@@ -273,7 +302,9 @@ fn read_and_match(
         .iter()
         .enumerate()
         .map(|(id, p)| match p.parent {
-            Some(parent) => prefiltered.patterns[parent] && has_required(&rules.patterns[parent].required, text),
+            Some(parent) => {
+                prefiltered.patterns[parent] && has_required(&rules.patterns[parent].required, text)
+            }
             None => prefiltered.patterns[id] && has_required(&p.required, text),
         })
         .collect();
@@ -326,7 +357,7 @@ fn read_and_match(
         let wants_nest = flags.nest && !test;
         if !queries.is_empty() || wants_nest {
             *pending = Some(PendingParse {
-                index,
+                index: 0, // set once the files are sorted
                 lang,
                 text: text.to_string(),
                 queries,
@@ -341,22 +372,23 @@ fn read_and_match(
     (out, notes)
 }
 
-/// Reads a file unless it is over the size cap (`None`): one open, one fstat, one read.
-fn read_capped(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
+/// Reads a file into the thread's buffer; false when it is over the size cap. One open and
+/// one read, no stat, no allocation once the buffer has grown.
+fn read_capped(path: &std::path::Path, buffer: &mut Vec<u8>) -> std::io::Result<bool> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let len = file.metadata()?.len();
-    if len > MAX_FILE_BYTES {
-        return Ok(None);
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    file.read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+    buffer.clear();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(buffer)?;
+    Ok(buffer.len() as u64 <= MAX_FILE_BYTES)
 }
 
 /// Does the text contain one string of every group?
 fn has_required(groups: &[Vec<String>], text: &str) -> bool {
-    groups.iter().all(|g| g.iter().any(|lit| memchr::memmem::find(text.as_bytes(), lit.as_bytes()).is_some()))
+    groups.iter().all(|g| {
+        g.iter()
+            .any(|lit| memchr::memmem::find(text.as_bytes(), lit.as_bytes()).is_some())
+    })
 }
 
 fn looks_minified(rel: &str, text: &str) -> bool {
@@ -397,7 +429,11 @@ fn run_query(
             .captures()
             .iter()
             .find(|c| Some(c.index) == cq.hit_capture)
-            .or_else(|| m.captures().iter().max_by_key(|c| c.node.byte_range().len()))
+            .or_else(|| {
+                m.captures()
+                    .iter()
+                    .max_by_key(|c| c.node.byte_range().len())
+            })
             .map(|c| c.node);
         let Some(node) = node else { continue };
         let pos = node.start_position();
@@ -407,7 +443,11 @@ fn run_query(
             end: node.end_byte(),
             line: pos.row + 1,
             column: pos.column + 1,
-            snippet: snippet(node.utf8_text(lines.text.as_bytes()).unwrap_or(""), lines, node.start_byte()),
+            snippet: snippet(
+                node.utf8_text(lines.text.as_bytes()).unwrap_or(""),
+                lines,
+                node.start_byte(),
+            ),
         });
     }
 }

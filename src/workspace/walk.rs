@@ -44,7 +44,13 @@ pub fn relative(root: &Path, path: &Path) -> String {
     }
 }
 
-pub fn walk(root: &Path, ignores: &GlobSet) -> (Vec<WalkedFile>, Vec<Note>) {
+/// Walks the tree in parallel and runs `visit` on each file, on the walker's own threads,
+/// so reading and scanning overlap the directory walk. Results come back sorted by path.
+pub fn walk<T: Send>(
+    root: &Path,
+    ignores: &GlobSet,
+    visit: &(dyn Fn(&WalkedFile) -> T + Sync),
+) -> (Vec<(WalkedFile, T)>, Vec<Note>) {
     let files = Mutex::new(Vec::new());
     let notes = Mutex::new(Vec::new());
     let walker = WalkBuilder::new(root)
@@ -65,11 +71,13 @@ pub fn walk(root: &Path, ignores: &GlobSet) -> (Vec<WalkedFile>, Vec<Note>) {
                     if entry.file_type().is_some_and(|t| t.is_file()) {
                         let rel = relative(root, entry.path());
                         if !ignores.is_match(&rel) {
+                            let file = WalkedFile {
+                                abs: entry.path().to_path_buf(),
+                                rel,
+                            };
+                            let value = visit(&file);
                             if let Ok(mut f) = files.lock() {
-                                f.push(WalkedFile {
-                                    abs: entry.path().to_path_buf(),
-                                    rel,
-                                });
+                                f.push((file, value));
                             }
                         }
                     }
@@ -84,7 +92,7 @@ pub fn walk(root: &Path, ignores: &GlobSet) -> (Vec<WalkedFile>, Vec<Note>) {
         })
     });
     let mut files = files.into_inner().unwrap_or_default();
-    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    files.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
     let mut notes = notes.into_inner().unwrap_or_default();
     notes.sort();
     notes.dedup();
