@@ -165,11 +165,10 @@ fn guarded<T>(rel: &str, work: impl FnOnce() -> T) -> Result<T, Vec<Note>> {
     })
 }
 
-fn parse_pending(
-    p: &PendingParse,
-    rel: &str,
-    batch: &Batch,
-) -> (usize, Vec<Hit>, Option<nest::NestFacts>, Vec<Note>) {
+/// What phase 2 learned about one file: its index, query hits, Nest facts and notes.
+type Parsed = (usize, Vec<Hit>, Option<nest::NestFacts>, Vec<Note>);
+
+fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> Parsed {
     let mut hits = Vec::new();
     let mut notes = Vec::new();
     let mut nest_facts = None;
