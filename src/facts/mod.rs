@@ -20,6 +20,8 @@ const ENTRY_LITERALS: &[&str] = &[
     ".listen(",
 ];
 const SUPPRESS_LITERAL: &str = "prodready-ignore";
+/// Where environment variables are read: `process.env`, `config.get(`, `configService.get(`.
+const ENV_LITERALS: &[&str] = &["process.env", "onfig.get", "onfigService.get"];
 // APP_FILTER and APP_INTERCEPTOR bindings are extracted too, from files these literals select.
 const NEST_LITERALS: &[&str] = &["APP_GUARD", "APP_PIPE", "useGlobal"];
 
@@ -28,6 +30,7 @@ pub fn fact_literals(global_classes: &[String]) -> Vec<String> {
     ENTRY_LITERALS
         .iter()
         .chain(std::iter::once(&SUPPRESS_LITERAL))
+        .chain(ENV_LITERALS)
         .chain(NEST_LITERALS)
         .map(|s| s.to_string())
         .chain(global_classes.iter().cloned())
@@ -39,16 +42,19 @@ pub fn fact_literals(global_classes: &[String]) -> Vec<String> {
 pub struct Flags {
     pub entry: bool,
     pub suppress: bool,
+    pub env: bool,
     pub nest: bool,
 }
 
 impl Flags {
     pub fn from_extra(extra: &[bool]) -> Flags {
         let e = ENTRY_LITERALS.len();
+        let v = ENV_LITERALS.len();
         Flags {
             entry: extra.iter().take(e).any(|b| *b),
             suppress: extra.get(e).copied().unwrap_or(false),
-            nest: extra.iter().skip(e + 1).any(|b| *b),
+            env: extra.iter().skip(e + 1).take(v).any(|b| *b),
+            nest: extra.iter().skip(e + 1 + v).any(|b| *b),
         }
     }
 }

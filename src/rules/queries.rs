@@ -9,7 +9,6 @@
 //! audited; built-in rules are compiled by the test suite (`builtin_queries_compile`).
 
 use super::{Pattern, PatternKind, RuleError};
-use std::sync::OnceLock;
 use tree_sitter::{Language, Query, QueryErrorKind};
 
 /// The grammars prodready parses with. JavaScript files use the TSX grammar (a superset of
@@ -43,15 +42,13 @@ pub struct CompiledQuery {
     pub hit_capture: Option<u32>,
 }
 
-/// One query pattern's source and its compiled form per grammar.
-struct LazyQuery {
+/// One query pattern's source (shared by identical patterns).
+struct QuerySource {
     source: String,
-    ts: OnceLock<Option<CompiledQuery>>,
-    tsx: OnceLock<Option<CompiledQuery>>,
 }
 
 pub struct Queries {
-    slots: Vec<LazyQuery>,
+    slots: Vec<QuerySource>,
     /// Pattern id → slot; `None` for regex patterns.
     by_pattern: Vec<Option<usize>>,
 }
@@ -60,17 +57,15 @@ impl Queries {
     /// Prepares every query pattern; those of user rules (`eager`) are compiled now.
     pub fn new(patterns: &[Pattern]) -> Result<Queries, RuleError> {
         // Identical sources (a pattern repeated in two forbid entries) share one compile.
-        let mut slots: Vec<LazyQuery> = Vec::new();
+        let mut slots: Vec<QuerySource> = Vec::new();
         let mut slot_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         let by_pattern = patterns
             .iter()
             .map(|p| match &p.kind {
                 PatternKind::Query { source } => {
                     Some(*slot_of.entry(source.as_str()).or_insert_with(|| {
-                        slots.push(LazyQuery {
+                        slots.push(QuerySource {
                             source: source.clone(),
-                            ts: OnceLock::new(),
-                            tsx: OnceLock::new(),
                         });
                         slots.len() - 1
                     }))
@@ -89,20 +84,13 @@ impl Queries {
         Ok(queries)
     }
 
-    /// Compiles a pattern for a grammar now, turning a failure into a located rule error.
+    /// Compiles a pattern for a grammar to check it, turning a failure into a located rule error.
     pub fn check(&self, id: usize, lang: Lang, pattern: &Pattern) -> Result<(), RuleError> {
         let Some(lazy) = self.slot(id) else {
             return Ok(());
         };
         match Query::new(&lang.language(), &lazy.source) {
-            Ok(query) => {
-                let slot = match lang {
-                    Lang::TypeScript => &lazy.ts,
-                    Lang::Tsx => &lazy.tsx,
-                };
-                let _ = slot.set(Some(compiled(query)));
-                Ok(())
-            }
+            Ok(_) => Ok(()),
             Err(e) => {
                 let what = match e.kind {
                     QueryErrorKind::NodeType => "unknown node type",
@@ -128,27 +116,12 @@ impl Queries {
         }
     }
 
-    fn slot(&self, id: usize) -> Option<&LazyQuery> {
+    fn slot(&self, id: usize) -> Option<&QuerySource> {
         self.by_pattern
             .get(id)
             .copied()
             .flatten()
             .map(|s| &self.slots[s])
-    }
-
-    /// The compiled query of a pattern for a grammar, compiling it on first use.
-    pub fn get(&self, id: usize, lang: Lang) -> Option<&CompiledQuery> {
-        let lazy = self.slot(id)?;
-        let slot = match lang {
-            Lang::TypeScript => &lazy.ts,
-            Lang::Tsx => &lazy.tsx,
-        };
-        slot.get_or_init(|| {
-            Query::new(&lang.language(), &lazy.source)
-                .ok()
-                .map(compiled)
-        })
-        .as_ref()
     }
 }
 

@@ -348,7 +348,9 @@ fn match_bytes(
     if let FileClass::Source { lang, test } = class {
         out.facts.imports = facts::text::relative_imports(text);
         if !test {
-            out.facts.env_vars = facts::text::env_vars(text);
+            if flags.env {
+                out.facts.env_vars = facts::text::env_vars(text);
+            }
             if flags.entry {
                 out.facts.markers = facts::text::entry_markers(text, lines.starts());
             }
