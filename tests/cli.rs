@@ -149,6 +149,23 @@ fn a_query_that_does_not_compile_names_the_rule_and_line() {
 }
 
 #[test]
+fn a_bad_regex_is_an_error_with_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "r.yaml",
+        "id: MY-REGEX\ntitle: t\npriority: must-fix\ncategory: c\nscope: app\nwhy: w\nfix: f\nrequire:\n  regex: 'helmet\\s*('\n",
+    );
+    prodready()
+        .args(["rules", "--rules"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("r.yaml:9:"))
+        .stderr(predicate::str::contains("bad regex"));
+}
+
+#[test]
 fn bad_priority_and_duplicate_ids_are_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rule = |id: &str, prio: &str| {

@@ -86,7 +86,32 @@ pub enum PatternKind {
     Query {
         source: String,
     },
-    Regex(Regex),
+    Regex(LazyRegex),
+}
+
+/// A regex checked for syntax at load and compiled the first time a file needs it: most
+/// rule regexes (library imports, rare calls) never pass the prefilter in a given repository.
+#[derive(Debug)]
+pub struct LazyRegex {
+    pub source: String,
+    compiled: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    pub fn new(source: &str) -> Result<LazyRegex, String> {
+        regex_syntax::parse(source).map_err(|e| e.to_string())?;
+        Ok(LazyRegex {
+            source: source.to_string(),
+            compiled: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The compiled regex; None only if it exceeds the regex crate's size limits.
+    pub fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
+    }
 }
 
 /// A per-file matcher: a tree-sitter query or a regex, with the files it looks at.
@@ -341,8 +366,13 @@ impl Compiler<'_> {
             Kind::Pattern(self.patterns.len() - 1)
         } else if let Some(r) = &raw.regex {
             name.get_or_insert_with(|| summarize(&r.value));
-            let regex = Regex::new(&r.value)
-                .map_err(|e| self.span_err(r, rule, format!("bad regex: {e}")))?;
+            let regex = LazyRegex::new(&r.value).map_err(|e| {
+                self.span_err(
+                    r,
+                    rule,
+                    format!("bad regex: {}", e.lines().last().unwrap_or(&e)),
+                )
+            })?;
             let literals = explicit_literals.unwrap_or_else(|| regex_literals(&r.value));
             self.patterns.push(Pattern {
                 kind: PatternKind::Regex(regex),

@@ -328,7 +328,8 @@ fn match_bytes(
             continue;
         }
         match &p.kind {
-            PatternKind::Regex(re) => {
+            PatternKind::Regex(lazy) => {
+                let Some(re) = lazy.get() else { continue };
                 for m in re.find_iter(text) {
                     let (line, column) = lines.position(m.start());
                     out.hits.push(Hit {
