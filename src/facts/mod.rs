@@ -16,6 +16,8 @@ const ENTRY_LITERALS: &[&str] = &[
     "new Koa",
     "new Hono",
     "createServer",
+    "ExpressServer",
+    "KoaServer",
     "new Worker",
     ".listen(",
 ];

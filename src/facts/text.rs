@@ -18,7 +18,7 @@ static ENTRY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?P<nest>\bNestFactory\s*\.\s*create\s*(?:<[^>()]*>)?\s*\()",
         r"|(?P<ctx>\bNestFactory\s*\.\s*(?:createApplicationContext|createMicroservice)\b)",
-        r"|(?P<http>\bexpress\s*\(\s*\)|\b[fF]astify\s*\(\s*[{)]|\bnew\s+(?:Koa|Hono)\s*(?:<[^>()]*>)?\s*\(|\bhttps?\.createServer\s*\()",
+        r"|(?P<http>\bexpress\s*\(\s*\)|\b[fF]astify\s*\(\s*[{)]|\bnew\s+(?:Koa|Hono)\s*(?:<[^>()]*>)?\s*\(|\bhttps?\.createServer\s*\(|\bcreate(?:Express|Koa)Server\s*\()",
         r"|(?P<worker>\bnew\s+Worker\s*(?:<[^>()]*>)?\s*\()",
         r"|(?P<listen>\.listen\s*\()",
     ))
