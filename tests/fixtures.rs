@@ -113,3 +113,14 @@ fn builtin_queries_compile() {
     set.check_all_queries()
         .expect("every built-in query compiles for TS and TSX");
 }
+
+#[test]
+fn builtin_literals_fit_the_fast_prefilter() {
+    // Over 64 literals, Aho-Corasick leaves its SIMD path and the whole scan slows ~2x.
+    let set = RuleSet::load(&[]).expect("rules");
+    let n = set.prefilter.literals().len();
+    assert!(
+        n <= 64,
+        "{n} prefilter literals; merge or shorten `literals:` lists"
+    );
+}

@@ -15,9 +15,8 @@ const ENTRY_LITERALS: &[&str] = &[
     "fastify(",
     "new Koa",
     "new Hono",
-    "createServer",
-    "ExpressServer",
-    "KoaServer",
+    // createServer(, createExpressServer(, createKoaServer(
+    "Server(",
     "new Worker",
     ".listen(",
 ];

@@ -4,11 +4,11 @@
 //! Matching is case-sensitive and the literal set is minimised (a literal that contains
 //! another is represented by the shorter one): with at most 64 case-sensitive literals the
 //! automaton runs on SIMD Teddy at several GB/s, where a case-insensitive or larger set falls
-//! back to a DFA an order of magnitude slower. Minimising only widens what a literal admits,
-//! so it never skips a file a pattern could match.
+//! back to a DFA several times slower. Minimising only widens what a literal admits, and the
+//! search restarts after each match's first byte, so no file a pattern could match is skipped.
 
 use super::Pattern;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
 pub struct Prefilter {
     automaton: Option<AhoCorasick>,
@@ -90,7 +90,8 @@ impl Prefilter {
         }
     }
 
-    /// The literals the automaton searches for (≤ 64 keeps it on the SIMD path).
+    /// The literals the automaton searches for (≤ 64 keeps it on the SIMD path; a test
+    /// holds the built-in rules to that).
     pub fn literals(&self) -> &[String] {
         &self.literals
     }
@@ -105,7 +106,13 @@ impl Prefilter {
         }
         if let Some(ac) = &self.automaton {
             let mut seen = vec![false; ac.patterns_len()];
-            for m in ac.find_iter(text) {
+            // Resume one byte after each match's start, not at its end: no literal of the
+            // minimised set contains another, so at most one can start at a given byte, and
+            // this finds every occurrence of every literal (overlaps included) while keeping
+            // the fast leftmost (Teddy) search.
+            let mut at = 0;
+            while let Some(m) = ac.find(Input::new(text).span(at..text.len())) {
+                at = m.start() + 1;
                 let lit = m.pattern().as_usize();
                 if std::mem::replace(&mut seen[lit], true) {
                     continue;
@@ -119,5 +126,42 @@ impl Prefilter {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Pattern, PatternKind};
+
+    fn pattern(literals: &[&str]) -> Pattern {
+        Pattern {
+            kind: PatternKind::Query {
+                source: String::new(),
+            },
+            files: None,
+            tests: false,
+            literals: literals.iter().map(|s| s.to_string()).collect(),
+            required: Vec::new(),
+            rule: "T".into(),
+            origin: (String::new(), 0, 0),
+            builtin: true,
+            parent: None,
+        }
+    }
+
+    #[test]
+    fn overlapping_and_contained_literals_are_all_found() {
+        let patterns = [
+            pattern(&["pino"]),
+            pattern(&["origin"]),
+            pattern(&["nestjs-pino"]),
+            pattern(&["cors"]),
+        ];
+        let pf = Prefilter::build_with_extra(&patterns, &[]);
+        // "pinorigin": `pino` and `origin` overlap; `nestjs-pino` is represented by `pino`.
+        let found = pf.scan(patterns.len(), b"x pinorigin y");
+        assert_eq!(found.patterns, vec![true, true, true, false]);
+        assert_eq!(pf.literals().len(), 3);
     }
 }
