@@ -522,12 +522,15 @@ pub fn units<'a>(
     files: &[ScannedFile],
     graph: &ImportGraph,
 ) -> Vec<Unit<'a>> {
+    // An app's code is its folder plus whatever its entry points import from outside it
+    // (shared libs in a monorepo: `setupApp(app)` from libs/common applies helmet too).
     let app_unit = |app: &'a App| Unit {
         app,
         files: app
             .files
             .iter()
             .copied()
+            .chain(app.entries.iter().flat_map(|e| graph.closure(e.file)))
             .filter(|&i| !files[i].is_test())
             .collect(),
         entry: None,

@@ -124,3 +124,16 @@ fn builtin_literals_fit_the_fast_prefilter() {
         "{n} prefilter literals; merge or shorten `literals:` lists"
     );
 }
+
+#[test]
+fn no_builtin_pattern_runs_on_every_file() {
+    let set = RuleSet::load(&[]).expect("rules");
+    for p in set.patterns.iter().filter(|p| p.parent.is_none()) {
+        assert!(
+            !p.literals.is_empty(),
+            "{} pattern at {:?} has no prefilter literal",
+            p.rule,
+            p.origin
+        );
+    }
+}

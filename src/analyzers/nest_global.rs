@@ -154,6 +154,14 @@ impl<'a> NestIndex<'a> {
         match sub.and_then(|d| d.super_options.clone().map(|o| (d, o))) {
             Some((def, opts)) => {
                 let def_file = self.file_of_class(def).unwrap_or(file);
+                // `constructor(o) { super(o) }` passes the caller's options through: an
+                // identifier that is no constant of the class's file is a parameter, so the
+                // options are the ones given to `new`.
+                if let Expr::Ident(name) = &opts {
+                    if self.resolve_const(def_file, name).is_none() {
+                        return (class.to_string(), options.clone(), file);
+                    }
+                }
                 (class.to_string(), opts, def_file)
             }
             None => (class.to_string(), options.clone(), file),

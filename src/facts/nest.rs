@@ -81,7 +81,7 @@ fn global_kind(method: &str) -> Option<GlobalKind> {
 pub fn extract(root: Node, src: &str) -> NestFacts {
     let mut facts = NestFacts::default();
     let mut cursor = root.walk();
-    // Iterative pre-order walk: deep nesting in hostile input cannot overflow the stack.
+    // Iterative pre-order walk; `describe` bounds its own recursion depth.
     loop {
         let node = cursor.node();
         visit(node, src, &mut facts);
@@ -270,6 +270,18 @@ fn binding(kind: GlobalKind, expr: Node, anchor: Node, src: &str) -> Binding {
 
 /// Describes an expression well enough to resolve a class and its options later.
 pub fn describe(node: Node, src: &str) -> Expr {
+    describe_at(node, src, 0)
+}
+
+/// Nesting deeper than this is hostile or generated; it is described as opaque text so the
+/// recursion (and the recursive drop of the result) stays shallow.
+const MAX_DESCRIBE_DEPTH: usize = 24;
+
+fn describe_at(node: Node, src: &str, depth: usize) -> Expr {
+    if depth > MAX_DESCRIBE_DEPTH {
+        return Expr::Other(String::new());
+    }
+    let describe = |n: Node, src: &str| describe_at(n, src, depth + 1);
     match node.kind() {
         "new_expression" => {
             let class = node

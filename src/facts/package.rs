@@ -76,6 +76,7 @@ pub const SERVER_FRAMEWORKS: &[&str] = &[
     "@hono/node-server",
 ];
 pub const HTTP_FRAMEWORKS: &[&str] = &[
+    "@nestjs/core",
     "@nestjs/platform-express",
     "@nestjs/platform-fastify",
     "express",

@@ -563,11 +563,132 @@ fn join_names(items: &[Matcher], sep: &str) -> String {
 /// Literals a query cannot match without: every string in its `#eq?` / `#any-of?` predicates.
 /// Their union is a safe over-approximation when each pattern carries such a predicate.
 pub fn query_literals(source: &str) -> Vec<String> {
+    let shape = QueryShape::of(source);
+    // A predicate on a capture that is absent from a match (another alternative, an
+    // optional or repeated node) passes, so its string is not needed; nor is any string when
+    // one top-level pattern has no predicate at all. Then: no literal, run everywhere (or
+    // write `literals:` by hand).
+    if shape.alternation || shape.quantifier || shape.patterns != shape.patterns_with_predicate {
+        return Vec::new();
+    }
     let mut out: Vec<String> = query_literal_groups(source).into_iter().flatten().collect();
     out.sort();
     out.dedup();
     out
 }
+
+/// The query without `;` comments (strings kept).
+fn strip_comments(source: &str) -> String {
+    let mut out = String::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut in_comment = false;
+    for c in source.chars() {
+        if in_comment {
+            if c == '\n' {
+                in_comment = false;
+                out.push(c);
+            }
+            continue;
+        }
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            ';' => in_comment = true,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// What decides whether a query's predicate strings are really needed by every match.
+struct QueryShape {
+    patterns: usize,
+    patterns_with_predicate: usize,
+    alternation: bool,
+    quantifier: bool,
+}
+
+impl QueryShape {
+    /// Reads the query's structure with strings and `;` comments removed.
+    fn of(source: &str) -> QueryShape {
+        let mut skeleton = String::new();
+        let mut chars = source.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => {
+                    while let Some(d) = chars.next() {
+                        match d {
+                            '\\' => {
+                                chars.next();
+                            }
+                            '"' => break,
+                            _ => {}
+                        }
+                    }
+                    skeleton.push_str("\"\"");
+                }
+                ';' => {
+                    for d in chars.by_ref() {
+                        if d == '\n' {
+                            break;
+                        }
+                    }
+                    skeleton.push('\n');
+                }
+                _ => skeleton.push(c),
+            }
+        }
+        let without_predicates = PREDICATE_NAME.replace_all(&skeleton, "");
+        let mut shape = QueryShape {
+            patterns: 0,
+            patterns_with_predicate: 0,
+            alternation: skeleton.contains('['),
+            quantifier: without_predicates.contains(['?', '*', '+']),
+        };
+        let mut depth = 0usize;
+        let mut current_has_predicate = false;
+        for (i, b) in skeleton.bytes().enumerate() {
+            match b {
+                b'(' | b'[' => {
+                    let rest = &skeleton[i..];
+                    let is_predicate = rest.starts_with("(#");
+                    if depth == 0 && !is_predicate {
+                        if shape.patterns > 0 && current_has_predicate {
+                            shape.patterns_with_predicate += 1;
+                        }
+                        shape.patterns += 1;
+                        current_has_predicate = false;
+                    }
+                    if rest.starts_with("(#eq?") || rest.starts_with("(#any-of?") {
+                        current_has_predicate = true;
+                    }
+                    depth += 1;
+                }
+                b')' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if shape.patterns > 0 && current_has_predicate {
+            shape.patterns_with_predicate += 1;
+        }
+        shape
+    }
+}
+
+static PREDICATE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"#[\w-]+[?!]").expect("static regex"));
 
 static PREDICATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"\(#(?:eq|any-of)\?\s+@[\w.-]+((?:\s+"(?:[^"\\]|\\.)*")+)\s*\)"#)
@@ -578,6 +699,7 @@ static STRING: LazyLock<Regex> =
 
 /// The strings of each `#eq?` / `#any-of?` predicate of a query, one group per predicate.
 fn query_literal_groups(source: &str) -> Vec<Vec<String>> {
+    let source = &strip_comments(source);
     PREDICATE
         .captures_iter(source)
         .map(|caps| {
@@ -594,8 +716,12 @@ fn query_literal_groups(source: &str) -> Vec<Vec<String>> {
 /// For a query without alternations (`[...]`), every predicate must hold, so a file must
 /// contain one string of EACH predicate: a stronger test than the prefilter's any-of.
 pub fn query_required_groups(source: &str) -> Vec<Vec<String>> {
-    let without_strings = STRING.replace_all(source, "");
-    if without_strings.contains('[') {
+    let shape = QueryShape::of(source);
+    if shape.alternation
+        || shape.quantifier
+        || shape.patterns != 1
+        || shape.patterns_with_predicate != 1
+    {
         return Vec::new();
     }
     query_literal_groups(source)
@@ -656,6 +782,26 @@ mod tests {
     fn query_literals_come_from_eq_and_any_of() {
         let q = r#"(call_expression function: (identifier) @f (#eq? @f "helmet")) (x) @y (#any-of? @y "a1" "b2")"#;
         assert_eq!(query_literals(q), vec!["a1", "b2", "helmet"]);
+    }
+
+    #[test]
+    fn literals_are_only_derived_when_every_match_needs_them() {
+        let two = r#"(call_expression function: (identifier) @f (#eq? @f "alpha")) (call_expression function: (identifier) @g (#eq? @g "beta"))"#;
+        assert_eq!(query_literals(two), vec!["alpha", "beta"]);
+        assert!(
+            query_required_groups(two).is_empty(),
+            "each pattern needs only its own"
+        );
+        let one_without =
+            r#"(call_expression function: (identifier) @f (#eq? @f "alpha")) (new_expression) @n"#;
+        assert!(query_literals(one_without).is_empty());
+        let optional = r#"(call_expression function: (identifier)? @f (#eq? @f "alpha"))"#;
+        assert!(query_literals(optional).is_empty());
+        let commented = "; (#eq? @f \"gamma\")\n(call_expression function: (identifier) @f (#eq? @f \"alpha\"))";
+        assert_eq!(
+            query_required_groups(commented),
+            vec![vec!["alpha".to_string()]]
+        );
     }
 
     #[test]

@@ -117,14 +117,18 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
         .filter(|f| f.is_source() && !f.is_test() && !is_script(&f.rel))
     {
         if f.facts.markers.iter().any(|m| starts_app(m.kind)) {
-            // Inside a package folder, the package decides; otherwise infer the folder.
+            // Inside a package folder, the package decides: an app package is the app; a
+            // library package (e.g. a `bootstrap()` helper with @nestjs/core as a peer) is
+            // shared code, not an app. Outside any package but the root, infer the folder.
             let owner = packages
-                .keys()
-                .filter(|d| contains(d, &f.rel))
-                .max_by_key(|d| d.len());
+                .iter()
+                .filter(|(d, _)| contains(d, &f.rel))
+                .max_by_key(|(d, _)| d.len());
             match owner {
-                Some(d) if !d.is_empty() => {
-                    roots.insert(d.clone());
+                Some((d, (_, pkg))) if !d.is_empty() => {
+                    if is_app_package(pkg) {
+                        roots.insert(d.clone());
+                    }
                 }
                 _ => {
                     roots.insert(root_for_entry(&f.rel, &project_dirs));
@@ -152,7 +156,9 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
     let mut apps = Vec::new();
     for (root, file_ids) in members {
         let has_markers = file_ids.iter().any(|&i| {
-            !files[i].is_test() && files[i].facts.markers.iter().any(|m| starts_app(m.kind))
+            !files[i].is_test()
+                && !is_script(&files[i].rel)
+                && files[i].facts.markers.iter().any(|m| starts_app(m.kind))
         });
         let has_nested = roots.iter().any(|r| r != &root && contains(&root, r));
         let own_pkg = packages.get(&root);

@@ -296,17 +296,15 @@ fn match_bytes(
     }
     let prefiltered = rules.prefilter.scan(rules.patterns.len(), text.as_bytes());
     // A node-scoped condition matters only where its parent pattern can match.
-    let enabled: Vec<bool> = rules
-        .patterns
-        .iter()
-        .enumerate()
-        .map(|(id, p)| match p.parent {
-            Some(parent) => {
-                prefiltered.patterns[parent] && has_required(&rules.patterns[parent].required, text)
-            }
+    // A condition is compiled after its parent, so parents come first in id order and a
+    // condition of a condition inherits through the chain.
+    let mut enabled = vec![false; rules.patterns.len()];
+    for (id, p) in rules.patterns.iter().enumerate() {
+        enabled[id] = match p.parent {
+            Some(parent) => enabled[parent],
             None => prefiltered.patterns[id] && has_required(&p.required, text),
-        })
-        .collect();
+        };
+    }
     let flags = Flags::from_extra(&prefiltered.extra);
     let is_test = matches!(class, FileClass::Source { test: true, .. });
     let lines = Lines::new(text);
