@@ -178,6 +178,25 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
             }
         }
         let entries = find_entries(files, &file_ids, graph);
+        // A root package.json that lists Nest for other apps does not make an Express app
+        // Nest: when this app's entries start no Nest application, an inherited @nestjs/core
+        // is not its framework.
+        let starts_nest = entries.iter().any(|e| {
+            files[e.file]
+                .facts
+                .markers
+                .iter()
+                .any(|m| matches!(m.kind, EntryKind::NestHttp | EntryKind::NestContext))
+        });
+        if !entries.is_empty() && !starts_nest {
+            let own = own_pkg.map(|(f, _)| f.rel.as_str());
+            if deps
+                .get("@nestjs/core")
+                .is_some_and(|(file, _)| Some(file.as_str()) != own)
+            {
+                deps.remove("@nestjs/core");
+            }
+        }
         let http = if entries.is_empty() {
             HTTP_FRAMEWORKS.iter().any(|d| deps.contains_key(*d))
         } else {
