@@ -113,56 +113,44 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(doc["apps"][0]["name"], "demo-api");
 }
 
-#[test]
-fn a_malformed_rule_file_names_file_line_and_exits_2() {
+/// Loads a folder holding one user rule file and expects exit 2 with each `expected` text.
+fn assert_rule_error(name: &str, yaml: &str, expected: &[&str]) {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(
-        dir.path(),
-        "bad.yaml",
-        "id: MY-RULE\ntitle: t\npriority: must-fix\ncategory: c\nscope: app\nwhy: w\nfix: f\nrequire:\n  regexx: 'x'\n",
-    );
-    prodready()
+    write(dir.path(), name, yaml);
+    let mut assert = prodready()
         .args(["rules", "--rules"])
         .arg(dir.path())
         .assert()
-        .code(2)
-        .stderr(predicate::str::contains("bad.yaml:9:"))
-        .stderr(predicate::str::contains("regexx"));
+        .code(2);
+    for text in expected {
+        assert = assert.stderr(predicate::str::contains(*text));
+    }
+}
+
+const HEAD: &str = "title: t\npriority: must-fix\ncategory: c\nscope: app\nwhy: w\nfix: f\n";
+
+#[test]
+fn a_malformed_rule_file_names_file_line_and_exits_2() {
+    let yaml = format!("id: MY-RULE\n{HEAD}require:\n  regexx: 'x'\n");
+    assert_rule_error("bad.yaml", &yaml, &["bad.yaml:9:", "regexx"]);
 }
 
 #[test]
 fn a_query_that_does_not_compile_names_the_rule_and_line() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    write(
-        dir.path(),
-        "q.yaml",
-        "id: MY-QUERY\ntitle: t\npriority: post-launch\ncategory: c\nscope: app\nwhy: w\nfix: f\nforbid:\n  - message: m\n    query: |\n      (call_expression\n        function: (no_such_node))\n",
+    let yaml = format!(
+        "id: MY-QUERY\n{HEAD}forbid:\n  - message: m\n    query: |\n      (call_expression\n        function: (no_such_node))\n"
     );
-    prodready()
-        .args(["rules", "--rules"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("q.yaml:12:"))
-        .stderr(predicate::str::contains("MY-QUERY"))
-        .stderr(predicate::str::contains("unknown node type"));
+    assert_rule_error(
+        "q.yaml",
+        &yaml,
+        &["q.yaml:12:", "MY-QUERY", "unknown node type"],
+    );
 }
 
 #[test]
 fn a_bad_regex_is_an_error_with_its_line() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    write(
-        dir.path(),
-        "r.yaml",
-        "id: MY-REGEX\ntitle: t\npriority: must-fix\ncategory: c\nscope: app\nwhy: w\nfix: f\nrequire:\n  regex: 'helmet\\s*('\n",
-    );
-    prodready()
-        .args(["rules", "--rules"])
-        .arg(dir.path())
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("r.yaml:9:"))
-        .stderr(predicate::str::contains("bad regex"));
+    let yaml = format!("id: MY-REGEX\n{HEAD}require:\n  regex: 'helmet\\s*('\n");
+    assert_rule_error("r.yaml", &yaml, &["r.yaml:9:", "bad regex"]);
 }
 
 #[test]
