@@ -127,7 +127,8 @@ pub struct Pattern {
     pub rule: String,
     /// Where the pattern was written, for query compile errors: (file, line, column).
     pub origin: (String, usize, usize),
-    /// Built-in (compiled lazily, checked by the tests) or a user rule (checked at load).
+    /// Built-in (compiled per run only when a file needs it; checked by the tests) or a user
+    /// rule (compiled at load, so a broken query is an error before the audit).
     pub builtin: bool,
     /// For a condition that only looks inside the node (or file) another pattern matched:
     /// that pattern. It cannot matter in a file where its parent cannot match, so it runs

@@ -154,7 +154,8 @@ impl RuleSet {
     }
 
     /// Builds a rule set from layers of sources, later layers replacing earlier ids. With
-    /// `builtin_first`, the first layer is the built-in rules, whose queries compile lazily.
+    /// `builtin_first`, the first layer is the built-in rules, whose queries are not compiled
+    /// at load (the test suite compiles them).
     pub fn from_layers(
         layers: Vec<Vec<RuleSource>>,
         builtin_first: bool,
