@@ -31,6 +31,7 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
 
     let mut findings = Vec::new();
     let mut statuses = Vec::new();
+    let mut units_by_scope = Vec::new();
     for rule in &rules.rules {
         if settings.disabled.contains(&rule.id) {
             continue;
@@ -40,7 +41,18 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
             .get(&rule.id)
             .copied()
             .unwrap_or(rule.priority);
-        let scope_units = units(rule.scope, &apps, &repo, &files, &graph);
+        // Units (and their import closures) are built once per scope, not once per rule.
+        let at = match units_by_scope
+            .iter()
+            .position(|(scope, _)| *scope == rule.scope)
+        {
+            Some(at) => at,
+            None => {
+                units_by_scope.push((rule.scope, units(rule.scope, &apps, &repo, &files, &graph)));
+                units_by_scope.len() - 1
+            }
+        };
+        let scope_units = &units_by_scope[at].1;
         if scope_units.is_empty() {
             statuses.push(crate::model::RuleStatus {
                 rule: rule.id.clone(),
@@ -52,7 +64,7 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
         }
         // Entry-scoped rules judge each entry point; fold them into one status per app.
         let mut per_app: BTreeMap<String, crate::model::RuleStatus> = BTreeMap::new();
-        for unit in &scope_units {
+        for unit in scope_units {
             let (mut found, status) = evaluator.judge(rule, unit);
             for f in &mut found {
                 f.priority = priority;
