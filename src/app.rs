@@ -3,6 +3,7 @@
 //! suppressions → report.
 
 use crate::analyzers::nest_global::NestIndex;
+use crate::analyzers::prisma::PrismaIndex;
 use crate::config::Settings;
 use crate::eval::{units, Evaluator};
 use crate::facts::package::Package;
@@ -27,7 +28,8 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
     let apps = apps::discover(&files, &all_paths, &graph);
     let repo = repo_unit(&files);
     let nest = NestIndex::new(&files, root);
-    let evaluator = Evaluator::new(rules, &files, &all_paths, &graph, &nest);
+    let prisma = PrismaIndex::new(&files, &all_paths, settings.tenant.clone());
+    let evaluator = Evaluator::new(rules, &files, &all_paths, &graph, &nest, &prisma);
 
     let mut findings = Vec::new();
     let mut statuses = Vec::new();
@@ -48,7 +50,7 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
         {
             Some(at) => at,
             None => {
-                units_by_scope.push((rule.scope, units(rule.scope, &apps, &repo, &files, &graph)));
+                units_by_scope.push((rule.scope, units(rule.scope, &apps, &repo, &files, &graph, &prisma)));
                 units_by_scope.len() - 1
             }
         };
@@ -129,6 +131,7 @@ fn scope_absent(scope: crate::rules::Scope) -> &'static str {
         App | Entry => "no backend application found",
         HttpApp => "no HTTP application found",
         WorkerApp => "no queue worker found",
+        Prisma => "no Prisma schema found",
     }
 }
 

@@ -2,6 +2,7 @@
 //! resolved `Settings`. Unknown keys are errors naming file:line.
 
 use crate::cli::{AuditArgs, FailOn, Format};
+use crate::analyzers::prisma::TenantConfig;
 use crate::model::Priority;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -19,6 +20,16 @@ struct RawConfig {
     ignore: Vec<String>,
     #[serde(default)]
     rules: RawRules,
+    #[serde(default)]
+    prisma: RawPrisma,
+}
+
+/// `[prisma]`: what DATA-TENANT-SCOPE treats as a tenant, and where it does not look.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPrisma {
+    tenant_fields: Option<Vec<String>>,
+    exempt_paths: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -63,6 +74,7 @@ pub struct Settings {
     pub priorities: BTreeMap<String, Priority>,
     /// Where the config came from, and the text, for later "unknown rule" errors.
     pub config_file: Option<(String, String)>,
+    pub tenant: TenantConfig,
 }
 
 fn position(text: &str, offset: usize) -> (usize, usize) {
@@ -167,6 +179,9 @@ impl Settings {
         let ignore = builder
             .build()
             .map_err(|e| err_at("ignore", format!("bad ignore globs: {e}")))?;
+        for g in raw.prisma.exempt_paths.iter().flatten() {
+            Glob::new(g).map_err(|e| err_at(g, format!("bad exempt_paths glob `{g}`: {e}")))?;
+        }
         let base = config_path
             .as_deref()
             .and_then(Path::parent)
@@ -186,6 +201,10 @@ impl Settings {
             disabled: raw.rules.disable,
             priorities,
             config_file,
+            tenant: TenantConfig {
+                fields: raw.prisma.tenant_fields,
+                exempt_paths: raw.prisma.exempt_paths,
+            },
         })
     }
 

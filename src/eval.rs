@@ -3,6 +3,7 @@
 //! this is the cross-file phase.
 
 use crate::analyzers::nest_global::NestIndex;
+use crate::analyzers::prisma::{PrismaIndex, Site};
 use crate::model::{Confidence, Finding, Location, RuleStatus, Status};
 use crate::rules::{Anchor, Kind, Matcher, Rule, RuleSet, Scope, Within};
 use crate::workspace::apps::{contains, App};
@@ -53,6 +54,8 @@ pub struct Unit<'a> {
     pub entry: Option<BTreeSet<usize>>,
     pub anchor: Location,
     pub label: String,
+    /// For the `prisma` scope: the Prisma project judged.
+    pub prisma: Option<usize>,
 }
 
 pub struct Evaluator<'a> {
@@ -61,6 +64,7 @@ pub struct Evaluator<'a> {
     pub all_paths: &'a [String],
     pub graph: &'a ImportGraph,
     pub nest: &'a NestIndex<'a>,
+    pub prisma: &'a PrismaIndex<'a>,
     /// pattern id → (file index, hit index), in file order.
     by_pattern: Vec<Vec<(usize, usize)>>,
 }
@@ -72,6 +76,7 @@ impl<'a> Evaluator<'a> {
         all_paths: &'a [String],
         graph: &'a ImportGraph,
         nest: &'a NestIndex<'a>,
+        prisma: &'a PrismaIndex<'a>,
     ) -> Self {
         let mut by_pattern = vec![Vec::new(); rules.patterns.len()];
         for (fi, f) in files.iter().enumerate() {
@@ -85,6 +90,7 @@ impl<'a> Evaluator<'a> {
             all_paths,
             graph,
             nest,
+            prisma,
             by_pattern,
         }
     }
@@ -188,6 +194,13 @@ impl<'a> Evaluator<'a> {
                 };
                 self.nest.resolve(spec, &set, m.message.as_deref())
             }
+            Kind::Analyzer(_) => match self.analyzer_sites(m, unit).into_iter().next() {
+                Some(site) => Outcome::Found(Some(Evidence {
+                    location: site.location,
+                    snippet: site.snippet,
+                })),
+                None => Outcome::Missing,
+            },
             Kind::All(items) => self.all(m, items, region, unit),
             Kind::Any(items) => self.any(items, region, unit),
             Kind::Not(inner) => match self.eval(inner, region, unit) {
@@ -392,6 +405,22 @@ impl<'a> Evaluator<'a> {
             {
                 continue;
             }
+            if let Kind::Analyzer(_) = f.kind {
+                for site in self.analyzer_sites(f, unit) {
+                    if reported.insert((site.location.path.clone(), site.location.line)) {
+                        findings.push(self.finding(
+                            rule,
+                            unit,
+                            site.location,
+                            &site.message,
+                            &site.snippet,
+                            site.confidence,
+                            region_set,
+                        ));
+                    }
+                }
+                continue;
+            }
             for at in self.surviving_hits(f, region, unit) {
                 let ev = self.evidence(at);
                 if !reported.insert((ev.location.path.clone(), ev.location.line)) {
@@ -421,6 +450,15 @@ impl<'a> Evaluator<'a> {
             status(Status::NotApplicable, "nothing to check".into())
         };
         (findings, st)
+    }
+
+    /// What a named analyzer reports in this unit (nothing outside its scope).
+    fn analyzer_sites(&self, m: &Matcher, unit: &Unit) -> Vec<Site> {
+        let (Kind::Analyzer(spec), Some(project)) = (&m.kind, unit.prisma) else {
+            return Vec::new();
+        };
+        self.prisma
+            .run(spec.analyzer, &spec.options, project, &unit.files)
     }
 
     /// The message for a control that is absent: the message of the one alternative that
@@ -521,6 +559,7 @@ pub fn units<'a>(
     repo: &'a App,
     files: &[ScannedFile],
     graph: &ImportGraph,
+    prisma: &PrismaIndex,
 ) -> Vec<Unit<'a>> {
     // An app's code is its folder plus whatever its entry points import from outside it
     // (shared libs in a monorepo: `setupApp(app)` from libs/common applies helmet too).
@@ -536,6 +575,7 @@ pub fn units<'a>(
         entry: None,
         anchor: app.anchor.clone(),
         label: app.name.clone(),
+        prisma: None,
     };
     match scope {
         Scope::Repo => vec![app_unit(repo)],
@@ -563,5 +603,43 @@ pub fn units<'a>(
                     .collect()
             })
             .collect(),
+        Scope::Prisma => prisma_units(apps, repo, files, prisma),
     }
+}
+
+/// One unit per Prisma project: its schema files, and every file that is not a test and not
+/// inside an application that uses another project (so shared libs and root Dockerfiles
+/// count). Labelled with the first application that uses it.
+fn prisma_units<'a>(
+    apps: &'a [App],
+    repo: &'a App,
+    files: &[ScannedFile],
+    prisma: &PrismaIndex,
+) -> Vec<Unit<'a>> {
+    (0..prisma.projects.len())
+        .map(|p| {
+            let using: Vec<&App> = apps
+                .iter()
+                .filter(|a| prisma.project_for(a) == Some(p))
+                .collect();
+            let others: Vec<&str> = apps
+                .iter()
+                .filter(|a| !a.root.is_empty() && prisma.project_for(a) != Some(p))
+                .map(|a| a.root.as_str())
+                .collect();
+            let unit_files = (0..files.len())
+                .filter(|&i| !files[i].is_test())
+                .filter(|&i| !others.iter().any(|root| contains(root, &files[i].rel)))
+                .collect();
+            let app = using.first().copied().unwrap_or(repo);
+            Unit {
+                app,
+                files: unit_files,
+                entry: None,
+                anchor: prisma.projects[p].anchor.clone(),
+                label: app.name.clone(),
+                prisma: Some(p),
+            }
+        })
+        .collect()
 }

@@ -13,6 +13,7 @@ fn scope_name(scope: Scope) -> &'static str {
         Scope::HttpApp => "http-app",
         Scope::WorkerApp => "worker-app",
         Scope::Entry => "entry",
+        Scope::Prisma => "prisma",
     }
 }
 

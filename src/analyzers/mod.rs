@@ -2,3 +2,4 @@
 //! configured from the YAML matcher that names it.
 
 pub mod nest_global;
+pub mod prisma;

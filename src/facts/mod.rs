@@ -4,6 +4,8 @@
 
 pub mod nest;
 pub mod package;
+pub mod prisma_calls;
+pub mod prisma_schema;
 pub mod text;
 
 pub use text::{EntryKind, EntryMarker, SuppressComment};
@@ -25,6 +27,9 @@ const SUPPRESS_LITERAL: &str = "prodready-ignore";
 const ENV_LITERALS: &[&str] = &["process.env", "onfig.get", "onfigService.get"];
 // APP_FILTER and APP_INTERCEPTOR bindings are extracted too, from files these literals select.
 const NEST_LITERALS: &[&str] = &["APP_GUARD", "APP_PIPE", "useGlobal"];
+/// Files that may hold Prisma calls (`prisma`, `PrismaService`, `Prisma.TransactionClient`)
+/// or the controllers PERF-PAGINATION follows into services.
+const PRISMA_LITERALS: &[&str] = &["risma", "@Controller"];
 
 /// The prefilter's extra literals, in the order `Flags::from_extra` reads them.
 pub fn fact_literals(global_classes: &[String]) -> Vec<String> {
@@ -33,6 +38,7 @@ pub fn fact_literals(global_classes: &[String]) -> Vec<String> {
         .chain(std::iter::once(&SUPPRESS_LITERAL))
         .chain(ENV_LITERALS)
         .chain(NEST_LITERALS)
+        .chain(PRISMA_LITERALS)
         .map(|s| s.to_string())
         .chain(global_classes.iter().cloned())
         .collect()
@@ -45,17 +51,22 @@ pub struct Flags {
     pub suppress: bool,
     pub env: bool,
     pub nest: bool,
+    pub prisma: bool,
 }
 
 impl Flags {
     pub fn from_extra(extra: &[bool]) -> Flags {
         let e = ENTRY_LITERALS.len();
         let v = ENV_LITERALS.len();
+        let n = NEST_LITERALS.len();
+        let p = PRISMA_LITERALS.len();
+        let any = |skip: usize, take: usize| extra.iter().skip(skip).take(take).any(|b| *b);
         Flags {
-            entry: extra.iter().take(e).any(|b| *b),
-            suppress: extra.get(e).copied().unwrap_or(false),
-            env: extra.iter().skip(e + 1).take(v).any(|b| *b),
-            nest: extra.iter().skip(e + 1 + v).any(|b| *b),
+            entry: any(0, e),
+            suppress: any(e, 1),
+            env: any(e + 1, v),
+            nest: any(e + 1 + v, n) || any(e + 1 + v + n + p, usize::MAX),
+            prisma: any(e + 1 + v + n, p),
         }
     }
 }
@@ -68,4 +79,7 @@ pub struct FileFacts {
     pub markers: Vec<EntryMarker>,
     pub suppressions: Vec<SuppressComment>,
     pub nest: Option<nest::NestFacts>,
+    pub prisma_calls: Option<prisma_calls::PrismaFacts>,
+    /// For `.prisma` files: the parsed schema.
+    pub schema: Option<Box<prisma_schema::SchemaFile>>,
 }

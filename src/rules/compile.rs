@@ -4,6 +4,7 @@
 
 use super::raw::{RawGlobal, RawMatcher, RawRule};
 use super::RuleError;
+use crate::analyzers::prisma::Analyzer;
 use crate::model::{Confidence, Priority};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
@@ -19,6 +20,8 @@ pub enum Scope {
     WorkerApp,
     /// Each entry point of each app, looking only at the files that entry imports.
     Entry,
+    /// Each Prisma schema with the code of the applications that use it.
+    Prisma,
 }
 
 impl Scope {
@@ -29,6 +32,7 @@ impl Scope {
             "http-app" => Scope::HttpApp,
             "worker-app" => Scope::WorkerApp,
             "entry" => Scope::Entry,
+            "prisma" => Scope::Prisma,
             _ => return None,
         })
     }
@@ -136,12 +140,20 @@ pub struct Pattern {
     pub parent: Option<usize>,
 }
 
+/// A named analyzer and its options.
+#[derive(Debug)]
+pub struct AnalyzerSpec {
+    pub analyzer: Analyzer,
+    pub options: std::collections::BTreeMap<String, Vec<String>>,
+}
+
 #[derive(Debug)]
 pub enum Kind {
     Pattern(usize),
     Files { globs: GlobSet, ancestors: bool },
     Dependency(Vec<String>),
     Global(GlobalSpec),
+    Analyzer(AnalyzerSpec),
     All(Vec<Matcher>),
     Any(Vec<Matcher>),
     Not(Box<Matcher>),
@@ -266,7 +278,7 @@ impl Compiler<'_> {
         let mut forbid = Vec::new();
         for m in raw.forbid {
             let compiled = self.matcher(m, &id, Within::App)?;
-            if compiled.message.is_none() {
+            if compiled.message.is_none() && !matches!(compiled.kind, Kind::Analyzer(_)) {
                 return Err(self.err(0, 0, &id, "every `forbid:` entry needs a `message:`"));
             }
             forbid.push(compiled);
@@ -300,6 +312,7 @@ impl Compiler<'_> {
             raw.file.is_some(),
             raw.dependency.is_some(),
             raw.global.is_some(),
+            raw.analyzer.is_some(),
             raw.all.is_some(),
             raw.any.is_some(),
             raw.not.is_some(),
@@ -312,7 +325,7 @@ impl Compiler<'_> {
                 col,
                 rule,
                 format!(
-                    "a matcher needs exactly one of query, regex, file, dependency, global, all, any, not (found {count})"
+                    "a matcher needs exactly one of query, regex, file, dependency, global, analyzer, all, any, not (found {count})"
                 ),
             ));
         }
@@ -412,6 +425,10 @@ impl Compiler<'_> {
             let spec = self.global(g, rule)?;
             name.get_or_insert_with(|| format!("a globally bound {}", spec.class));
             Kind::Global(spec)
+        } else if let Some(a) = &raw.analyzer {
+            let spec = self.analyzer(a, raw.options.as_ref(), rule)?;
+            name.get_or_insert_with(|| a.value.clone());
+            Kind::Analyzer(spec)
         } else if let Some(items) = raw.all {
             let inner = self.matchers(items, rule, default)?;
             name.get_or_insert_with(|| join_names(&inner, " and "));
@@ -469,6 +486,52 @@ impl Compiler<'_> {
             .collect()
     }
 
+    fn analyzer(
+        &self,
+        name: &Spanned<String>,
+        options: Option<&Spanned<std::collections::BTreeMap<String, Vec<String>>>>,
+        rule: &str,
+    ) -> Result<AnalyzerSpec, RuleError> {
+        let analyzer = Analyzer::parse(&name.value).ok_or_else(|| {
+            self.span_err(
+                name,
+                rule,
+                format!(
+                    "unknown analyzer `{}`: use one of {}",
+                    name.value,
+                    Analyzer::NAMES.join(", ")
+                ),
+            )
+        })?;
+        let options = options.map(|o| o.value.clone()).unwrap_or_default();
+        if let Some(bad) = options
+            .keys()
+            .find(|k| !analyzer.options().contains(&k.as_str()))
+        {
+            let span = options_span(name, options.len());
+            let known = analyzer.options();
+            return Err(self.err(
+                span.0,
+                span.1,
+                rule,
+                if known.is_empty() {
+                    format!("analyzer `{}` takes no options (found `{bad}`)", name.value)
+                } else {
+                    format!(
+                        "unknown option `{bad}` of analyzer `{}`: use {}",
+                        name.value,
+                        known.join(", ")
+                    )
+                },
+            ));
+        }
+        if let Some(globs) = options.get("exempt_paths") {
+            let (line, col) = options_span(name, 0);
+            self.globset(globs, rule, line, col)?;
+        }
+        Ok(AnalyzerSpec { analyzer, options })
+    }
+
     fn global(&self, g: RawGlobal, rule: &str) -> Result<GlobalSpec, RuleError> {
         let kind = GlobalKind::parse(&g.kind.value).ok_or_else(|| {
             self.span_err(
@@ -522,6 +585,9 @@ fn first_span(raw: &RawMatcher) -> (usize, usize) {
     if let Some(s) = spans.into_iter().flatten().next() {
         return (s.referenced.line() as usize, s.referenced.column() as usize);
     }
+    if let Some(a) = &raw.analyzer {
+        return (a.referenced.line() as usize, a.referenced.column() as usize);
+    }
     if let Some(g) = &raw.global {
         return (
             g.kind.referenced.line() as usize,
@@ -529,6 +595,14 @@ fn first_span(raw: &RawMatcher) -> (usize, usize) {
         );
     }
     (0, 0)
+}
+
+/// Where an analyzer's options are reported: its `options:` follow the `analyzer:` line.
+fn options_span(name: &Spanned<String>, _count: usize) -> (usize, usize) {
+    (
+        name.referenced.line() as usize + 1,
+        name.referenced.column() as usize,
+    )
 }
 
 /// A block scalar (`query: |`) starts on the next line; return the line of its first row.

@@ -43,6 +43,10 @@ pub struct RawMatcher {
     pub file: Option<Vec<String>>,
     pub dependency: Option<Vec<String>>,
     pub global: Option<RawGlobal>,
+    /// A named analyzer (`prisma-tenant-scope` ...): what a pattern cannot see.
+    pub analyzer: Option<Spanned<String>>,
+    /// The analyzer's options: each a list of strings.
+    pub options: Option<Spanned<std::collections::BTreeMap<String, Vec<String>>>>,
     pub all: Option<Vec<RawMatcher>>,
     pub any: Option<Vec<RawMatcher>>,
     pub not: Option<Box<RawMatcher>>,

@@ -4,7 +4,7 @@
 //! sorted by path, so it does not depend on the thread count.
 
 use super::walk::{self, WalkedFile};
-use crate::facts::{self, nest, package::Package, FileFacts, Flags};
+use crate::facts::{self, nest, package::Package, prisma_calls, prisma_schema, FileFacts, Flags};
 use crate::model::Note;
 use crate::rules::queries::{Batch, CompiledQuery, Lang};
 use crate::rules::{PatternKind, RuleSet};
@@ -31,6 +31,7 @@ pub struct Hit {
 pub enum FileClass {
     Source { lang: Lang, test: bool },
     PackageJson,
+    PrismaSchema,
     Other,
 }
 
@@ -60,6 +61,9 @@ pub fn classify(rel: &str) -> FileClass {
     }
     if name.ends_with(".d.ts") || name.ends_with(".d.mts") || name.ends_with(".d.cts") {
         return FileClass::Other;
+    }
+    if name.ends_with(".prisma") {
+        return FileClass::PrismaSchema;
     }
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     match Lang::for_extension(ext) {
@@ -98,6 +102,7 @@ struct PendingParse {
     text: String,
     queries: Vec<usize>,
     nest: bool,
+    prisma: bool,
 }
 
 /// Walks and scans the tree: every file's facts, sorted by path, and the notes.
@@ -118,6 +123,14 @@ pub fn scan_all(
         scanned.push(file);
         notes.extend(n);
         pending.extend(p.map(|p| PendingParse { index, ..p }));
+    }
+    // Prisma call sites matter only where there is a schema: otherwise no parse for them.
+    let have_schema = scanned.iter().any(|f| f.facts.schema.is_some());
+    if !have_schema {
+        pending.retain_mut(|p| {
+            p.prisma = false;
+            !p.queries.is_empty() || p.nest
+        });
     }
     // Compile exactly the queries those files need, merged, per grammar.
     let batch_for = |lang: Lang| {
@@ -142,15 +155,22 @@ pub fn scan_all(
                 &tsx
             };
             guarded(rel, || parse_pending(p, rel, batch))
-                .unwrap_or_else(|n| (p.index, Vec::new(), None, n))
+                .unwrap_or_else(|n| Parsed {
+                index: p.index,
+                hits: Vec::new(),
+                nest: None,
+                prisma: None,
+                notes: n,
+            })
         })
         .collect();
-    for (index, hits, nest, n) in parsed {
-        let file = &mut scanned[index];
-        file.hits.extend(hits);
+    for p in parsed {
+        let file = &mut scanned[p.index];
+        file.hits.extend(p.hits);
         file.hits.sort_by_key(|h| (h.start, h.pattern, h.end));
-        file.facts.nest = nest;
-        notes.extend(n);
+        file.facts.nest = p.nest;
+        file.facts.prisma_calls = p.prisma;
+        notes.extend(p.notes);
     }
     (scanned, notes)
 }
@@ -165,13 +185,20 @@ fn guarded<T>(rel: &str, work: impl FnOnce() -> T) -> Result<T, Vec<Note>> {
     })
 }
 
-/// What phase 2 learned about one file: its index, query hits, Nest facts and notes.
-type Parsed = (usize, Vec<Hit>, Option<nest::NestFacts>, Vec<Note>);
+/// What phase 2 learned about one file.
+struct Parsed {
+    index: usize,
+    hits: Vec<Hit>,
+    nest: Option<nest::NestFacts>,
+    prisma: Option<prisma_calls::PrismaFacts>,
+    notes: Vec<Note>,
+}
 
 fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> Parsed {
     let mut hits = Vec::new();
     let mut notes = Vec::new();
     let mut nest_facts = None;
+    let mut prisma = None;
     let lines = Lines::new(&p.text);
     match parse(p.lang, &p.text) {
         Some(tree) => {
@@ -187,10 +214,19 @@ fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> Parsed {
             if p.nest {
                 nest_facts = Some(nest::extract(tree.root_node(), &p.text));
             }
+            if p.prisma {
+                prisma = Some(prisma_calls::extract(tree.root_node(), &p.text));
+            }
         }
         None => notes.extend(note(rel, "skipped: could not be parsed")),
     }
-    (p.index, hits, nest_facts, notes)
+    Parsed {
+        index: p.index,
+        hits,
+        nest: nest_facts,
+        prisma,
+        notes,
+    }
 }
 
 fn bare(rel: &str, class: FileClass) -> ScannedFile {
@@ -235,7 +271,7 @@ fn read_and_match(
     let class = classify(&file.rel);
     let out = bare(&file.rel, class);
     let wanted = match class {
-        FileClass::Source { .. } | FileClass::PackageJson => true,
+        FileClass::Source { .. } | FileClass::PackageJson | FileClass::PrismaSchema => true,
         FileClass::Other => wanted_by_pattern(&file.rel, rules),
     };
     if !wanted {
@@ -278,12 +314,23 @@ fn match_bytes(
         return (out, note(&file.rel, "skipped: not valid UTF-8"));
     };
     let mut notes = Vec::new();
-    if class == FileClass::PackageJson {
-        match Package::parse(text) {
+    match class {
+        FileClass::PackageJson => match Package::parse(text) {
             Ok(p) => out.package = Some(p),
             Err(e) => notes.extend(note(&file.rel, format!("package.json not read: {e}"))),
+        },
+        FileClass::PrismaSchema => {
+            let schema = prisma_schema::parse(text);
+            if let Some((line, message)) = schema.errors.first() {
+                notes.extend(note(
+                    &file.rel,
+                    format!("Prisma schema not understood at line {line} ({message}); the Prisma rules skip this file"),
+                ));
+            } else {
+                out.facts.schema = Some(Box::new(schema));
+            }
         }
-        return (out, notes);
+        _ => {}
     }
     if looks_minified(&file.rel, text) {
         return (
@@ -355,13 +402,15 @@ fn match_bytes(
             }
         }
         let wants_nest = flags.nest && !test;
-        if !queries.is_empty() || wants_nest {
+        let wants_prisma = flags.prisma && !test;
+        if !queries.is_empty() || wants_nest || wants_prisma {
             *pending = Some(PendingParse {
                 index: 0, // set once the files are sorted
                 lang,
                 text: text.to_string(),
                 queries,
                 nest: wants_nest,
+                prisma: wants_prisma,
             });
         }
     }

@@ -1,0 +1,589 @@
+//! Prisma schema × code: the schema model of each Prisma project in the repository, the
+//! call sites that query it, and the analyzers the DATA-* and PERF-* rules name.
+//!
+//! A project is one schema (a `schema.prisma`, or every `.prisma` file of a multi-file schema
+//! folder). Each application uses the project inside its folder, else the nearest one above
+//! it, else the only one in the repository when it depends on Prisma.
+
+use crate::facts::prisma_calls::PrismaCall;
+use crate::facts::prisma_schema::{Field, IndexKind, Model};
+use crate::model::{Confidence, Location};
+use crate::workspace::apps::{contains, App};
+use crate::workspace::scan::ScannedFile;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The analyzers a rule can name with `analyzer:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Analyzer {
+    TenantScope,
+    RelationOnDelete,
+    Indexes,
+    Migrations,
+    Pagination,
+    NPlusOne,
+}
+
+impl Analyzer {
+    pub const NAMES: &'static [&'static str] = &[
+        "prisma-tenant-scope",
+        "prisma-relation-ondelete",
+        "prisma-indexes",
+        "prisma-migrations",
+        "prisma-pagination",
+        "prisma-n-plus-one",
+    ];
+
+    pub fn parse(name: &str) -> Option<Analyzer> {
+        Some(match name {
+            "prisma-tenant-scope" => Analyzer::TenantScope,
+            "prisma-relation-ondelete" => Analyzer::RelationOnDelete,
+            "prisma-indexes" => Analyzer::Indexes,
+            "prisma-migrations" => Analyzer::Migrations,
+            "prisma-pagination" => Analyzer::Pagination,
+            "prisma-n-plus-one" => Analyzer::NPlusOne,
+            _ => return None,
+        })
+    }
+
+    /// The options an analyzer accepts (each a list of strings).
+    pub fn options(self) -> &'static [&'static str] {
+        match self {
+            Analyzer::TenantScope => &["tenant_fields", "exempt_paths", "operations"],
+            _ => &[],
+        }
+    }
+}
+
+/// One thing an analyzer reports.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub location: Location,
+    pub message: String,
+    pub snippet: String,
+    pub confidence: Confidence,
+}
+
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The folder holding the schema file(s).
+    pub dir: String,
+    pub schema_files: Vec<usize>,
+    pub provider: Option<String>,
+    pub relation_mode: Option<String>,
+    /// The datasource line (or the first schema file's first line).
+    pub anchor: Location,
+    pub migrations: bool,
+}
+
+/// Tenant settings from prodready.toml; they override the rule's options.
+#[derive(Debug, Clone, Default)]
+pub struct TenantConfig {
+    pub fields: Option<Vec<String>>,
+    pub exempt_paths: Option<Vec<String>>,
+}
+
+pub struct PrismaIndex<'a> {
+    files: &'a [ScannedFile],
+    pub projects: Vec<Project>,
+    config: TenantConfig,
+}
+
+/// A model with the schema file it is declared in.
+struct ModelRef<'a> {
+    file: usize,
+    model: &'a Model,
+}
+
+impl<'a> PrismaIndex<'a> {
+    pub fn new(files: &'a [ScannedFile], all_paths: &[String], config: TenantConfig) -> Self {
+        let mut by_dir: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, f) in files.iter().enumerate() {
+            if f.facts.schema.is_some() && !crate::workspace::scan::is_test_path(&f.rel) {
+                let dir = f.rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+                by_dir.entry(dir.to_string()).or_default().push(i);
+            }
+        }
+        let projects = by_dir
+            .into_iter()
+            .map(|(dir, schema_files)| {
+                let with_source = schema_files
+                    .iter()
+                    .find_map(|&i| {
+                        let s = files[i].facts.schema.as_ref()?;
+                        s.provider.as_ref().map(|(p, line)| (i, p.clone(), *line, s))
+                    });
+                let anchor = match &with_source {
+                    Some((i, _, line, _)) => Location {
+                        path: files[*i].rel.clone(),
+                        line: *line,
+                        column: 1,
+                    },
+                    None => Location {
+                        path: files[schema_files[0]].rel.clone(),
+                        line: 1,
+                        column: 1,
+                    },
+                };
+                // Migrations sit next to the schema, or next to a multi-file schema folder.
+                let parent = dir.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+                let migrations = all_paths.iter().any(|p| {
+                    p.ends_with("/migration.sql")
+                        && [dir.as_str(), parent].iter().any(|d| {
+                            let prefix = if d.is_empty() {
+                                "migrations/".to_string()
+                            } else {
+                                format!("{d}/migrations/")
+                            };
+                            p.starts_with(&prefix)
+                        })
+                });
+                Project {
+                    provider: with_source.as_ref().map(|w| w.1.clone()),
+                    relation_mode: with_source.and_then(|w| w.3.relation_mode.clone()),
+                    dir,
+                    schema_files,
+                    anchor,
+                    migrations,
+                }
+            })
+            .collect();
+        PrismaIndex {
+            files,
+            projects,
+            config,
+        }
+    }
+
+    /// The project an application uses, if any.
+    pub fn project_for(&self, app: &App) -> Option<usize> {
+        let inside = self
+            .projects
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| contains(&app.root, &p.dir) || p.dir == app.root)
+            .max_by_key(|(_, p)| p.dir.len());
+        if let Some((i, _)) = inside {
+            return Some(i);
+        }
+        // The nearest project whose base folder (the folder above `prisma/`) holds the app.
+        let above = self
+            .projects
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                let base = project_base(&p.dir);
+                base.is_empty() || contains(base, &app.root) || base == app.root
+            })
+            .max_by_key(|(_, p)| p.dir.len());
+        if let Some((i, _)) = above {
+            if self.projects.len() == 1 || uses_prisma(app) {
+                return Some(i);
+            }
+        }
+        (self.projects.len() == 1 && uses_prisma(app)).then_some(0)
+    }
+
+    fn models(&self, project: usize) -> Vec<ModelRef<'a>> {
+        self.projects[project]
+            .schema_files
+            .iter()
+            .filter_map(|&i| {
+                let files: &'a [ScannedFile] = self.files;
+                files[i].facts.schema.as_ref().map(|s| (i, s))
+            })
+            .flat_map(|(file, s)| s.models.iter().map(move |model| ModelRef { file, model }))
+            .collect()
+    }
+
+    fn location(&self, file: usize, line: usize) -> Location {
+        Location {
+            path: self.files[file].rel.clone(),
+            line,
+            column: 1,
+        }
+    }
+
+    /// Prisma calls in the unit's code, with the model each one queries.
+    fn calls<'m>(
+        &self,
+        unit_files: &BTreeSet<usize>,
+        models: &'m [ModelRef<'a>],
+    ) -> Vec<(usize, &'a PrismaCall, &'m ModelRef<'a>)> {
+        let by_accessor: BTreeMap<String, &ModelRef> =
+            models.iter().map(|m| (m.model.accessor(), m)).collect();
+        let files: &'a [ScannedFile] = self.files;
+        unit_files
+            .iter()
+            .filter_map(|&i| files[i].facts.prisma_calls.as_ref().map(|p| (i, p)))
+            .flat_map(|(i, p)| p.calls.iter().map(move |c| (i, c)))
+            .filter_map(|(i, c)| by_accessor.get(&c.accessor).map(|m| (i, c, *m)))
+            .collect()
+    }
+
+    fn call_site(&self, file: usize, call: &PrismaCall) -> Location {
+        Location {
+            path: self.files[file].rel.clone(),
+            line: call.line,
+            column: call.column,
+        }
+    }
+
+    pub fn run(
+        &self,
+        analyzer: Analyzer,
+        options: &BTreeMap<String, Vec<String>>,
+        project: usize,
+        unit_files: &BTreeSet<usize>,
+    ) -> Vec<Site> {
+        let models = self.models(project);
+        match analyzer {
+            Analyzer::TenantScope => self.tenant_scope(options, &models, unit_files),
+            Analyzer::RelationOnDelete => self.relation_on_delete(&models),
+            Analyzer::Indexes => self.indexes(project, &models, unit_files),
+            Analyzer::Migrations => self.migrations(project),
+            Analyzer::Pagination => self.pagination(&models, unit_files),
+            Analyzer::NPlusOne => self.n_plus_one(&models, unit_files),
+        }
+    }
+
+    fn tenant_scope(
+        &self,
+        options: &BTreeMap<String, Vec<String>>,
+        models: &[ModelRef],
+        unit_files: &BTreeSet<usize>,
+    ) -> Vec<Site> {
+        let option = |key: &str| options.get(key).cloned().unwrap_or_default();
+        let tenant_fields: Vec<String> = self
+            .config
+            .fields
+            .clone()
+            .unwrap_or_else(|| option("tenant_fields"))
+            .iter()
+            .map(|f| f.to_lowercase())
+            .collect();
+        let exempt = glob_set(
+            &self
+                .config
+                .exempt_paths
+                .clone()
+                .unwrap_or_else(|| option("exempt_paths")),
+        );
+        let operations = option("operations");
+        let is_tenant = |name: &str| tenant_fields.contains(&name.to_lowercase());
+        let mut sites = Vec::new();
+        for (file, call, m) in self.calls(unit_files, models) {
+            if !operations.contains(&call.op) || exempt.is_match(&self.files[file].rel) {
+                continue;
+            }
+            let model = m.model;
+            let Some(tenant) = model
+                .fields
+                .iter()
+                .find(|f| f.relation.is_none() && is_tenant(&f.name))
+            else {
+                continue;
+            };
+            // Relation fields whose foreign key is the tenant field: `workspace: { id }`.
+            let tenant_relations: Vec<&str> = model
+                .fields
+                .iter()
+                .filter(|f| {
+                    f.relation
+                        .as_ref()
+                        .is_some_and(|r| r.fields.iter().any(|x| x == &tenant.name))
+                })
+                .map(|f| f.name.as_str())
+                .collect();
+            let filter = &call.filter;
+            let scoped = filter.constrained.iter().any(|path| {
+                path.iter().any(|p| is_tenant(p))
+                    || path
+                        .first()
+                        .is_some_and(|p| tenant_relations.contains(&p.as_str()))
+            });
+            // A lookup by a unique key other than the id establishes the tenant itself.
+            let by_unique = filter.constrained.iter().any(|path| {
+                path.len() == 1 && unique_non_id(model, &path[0])
+                    || path.len() >= 2
+                        && model
+                            .indexes
+                            .iter()
+                            .any(|i| i.kind == IndexKind::Unique && i.key == path[0] && i.fields.len() > 1)
+            });
+            let checked_after = call.result_fields.iter().any(|f| is_tenant(f));
+            if scoped || by_unique || checked_after {
+                continue;
+            }
+            let client = format!("{}.{}.{}()", call.receiver, call.accessor, call.op);
+            let schema_at = self.location(m.file, tenant.line);
+            let (message, confidence) = if filter.unknown {
+                (
+                    format!(
+                        "cannot verify: {client} on tenant-scoped model {} builds its `where` where the analyzer cannot see it; make sure it filters by `{}` ({schema_at})",
+                        model.name, tenant.name
+                    ),
+                    Confidence::Medium,
+                )
+            } else {
+                let what = if filter.absent {
+                    "has no `where`".to_string()
+                } else {
+                    let mut used = filter.used.clone();
+                    used.dedup();
+                    format!("filters only by {}", used.join(", "))
+                };
+                (
+                    format!(
+                        "{client} on tenant-scoped model {} {what}, not by its tenant field `{}` ({schema_at}): one tenant can read or change another's rows",
+                        model.name, tenant.name
+                    ),
+                    Confidence::High,
+                )
+            };
+            sites.push(Site {
+                location: self.call_site(file, call),
+                message,
+                snippet: call.snippet.clone(),
+                confidence,
+            });
+        }
+        sites
+    }
+
+    fn relation_on_delete(&self, models: &[ModelRef]) -> Vec<Site> {
+        let mut sites = Vec::new();
+        for m in models {
+            for f in &m.model.fields {
+                let Some(rel) = &f.relation else { continue };
+                if rel.fields.is_empty() || rel.on_delete.is_some() {
+                    continue;
+                }
+                let default = if f.optional {
+                    "SetNull: deleting the related row silently orphans these rows"
+                } else {
+                    "Restrict: deleting the related row fails with a foreign-key error"
+                };
+                sites.push(Site {
+                    location: self.location(m.file, f.line),
+                    message: format!(
+                        "{}.{} → {} has no onDelete: Prisma defaults to {default}; say Cascade, SetNull or Restrict explicitly",
+                        m.model.name, f.name, f.ty
+                    ),
+                    snippet: format!("{} {}", f.name, f.ty),
+                    confidence: Confidence::High,
+                });
+            }
+        }
+        sites
+    }
+
+    fn indexes(&self, project: usize, models: &[ModelRef], unit_files: &BTreeSet<usize>) -> Vec<Site> {
+        let p = &self.projects[project];
+        let mut sites = Vec::new();
+        let mut reported: BTreeSet<(String, String)> = BTreeSet::new();
+        // MySQL (InnoDB) indexes foreign keys itself, unless Prisma emulates relations.
+        let fk_auto_indexed = p.provider.as_deref() == Some("mysql")
+            && p.relation_mode.as_deref() != Some("prisma");
+        let mongo = p.provider.as_deref() == Some("mongodb");
+        if !fk_auto_indexed && !mongo {
+            for m in models {
+                for f in &m.model.fields {
+                    let Some(rel) = &f.relation else { continue };
+                    for scalar in &rel.fields {
+                        if m.model.leads_an_index(scalar) {
+                            continue;
+                        }
+                        if !reported.insert((m.model.name.clone(), scalar.clone())) {
+                            continue;
+                        }
+                        let line = m.model.field(scalar).map(|s| s.line).unwrap_or(f.line);
+                        sites.push(Site {
+                            location: self.location(m.file, line),
+                            message: format!(
+                                "{}.{} (foreign key of {}) is not the first field of any index: joins, `where: {{ {scalar} }}` lookups and cascading deletes scan the table; add @@index([{scalar}])",
+                                m.model.name, scalar, f.name
+                            ),
+                            snippet: scalar.clone(),
+                            confidence: Confidence::High,
+                        });
+                    }
+                }
+            }
+        }
+        // Fields code filters by, on queries that no index serves at all.
+        let filtering_ops = [
+            "findFirst",
+            "findFirstOrThrow",
+            "findMany",
+            "count",
+            "updateMany",
+            "deleteMany",
+            "aggregate",
+            "groupBy",
+        ];
+        for (file, call, m) in self.calls(unit_files, models) {
+            if !filtering_ops.contains(&call.op.as_str()) {
+                continue;
+            }
+            let model = m.model;
+            let direct: Vec<&Field> = call
+                .filter
+                .constrained
+                .iter()
+                .filter(|path| path.len() == 1)
+                .filter_map(|path| model.field(&path[0]))
+                .filter(|f| f.relation.is_none() && !f.list)
+                .collect();
+            if direct.is_empty() || direct.iter().any(|f| model.leads_an_index(&f.name)) {
+                continue;
+            }
+            for f in direct {
+                if !reported.insert((model.name.clone(), f.name.clone())) {
+                    continue;
+                }
+                let site = self.call_site(file, call);
+                sites.push(Site {
+                    location: self.location(m.file, f.line),
+                    message: format!(
+                        "{}.{} is filtered on in code ({site}: {}.{}.{}) and no index starts with it: the query scans the table; add @@index([{}])",
+                        model.name, f.name, call.receiver, call.accessor, call.op, f.name
+                    ),
+                    snippet: format!("{} {}", f.name, f.ty),
+                    confidence: Confidence::High,
+                });
+            }
+        }
+        sites
+    }
+
+    fn migrations(&self, project: usize) -> Vec<Site> {
+        let p = &self.projects[project];
+        // MongoDB has no migrations: `db push` is how Prisma manages its indexes.
+        if p.migrations || p.provider.as_deref() == Some("mongodb") {
+            return Vec::new();
+        }
+        vec![Site {
+            location: p.anchor.clone(),
+            message: format!(
+                "no committed migrations next to the schema ({}/migrations/*/migration.sql): the database is shaped by `db push`, with no reviewed, repeatable history; run `prisma migrate dev` and commit the folder",
+                if p.dir.is_empty() { "." } else { &p.dir }
+            ),
+            snippet: String::new(),
+            confidence: Confidence::High,
+        }]
+    }
+
+    fn pagination(&self, models: &[ModelRef], unit_files: &BTreeSet<usize>) -> Vec<Site> {
+        let files = self.files;
+        let facts = || {
+            unit_files
+                .iter()
+                .filter_map(|&i| files[i].facts.prisma_calls.as_ref().map(|p| (i, p)))
+        };
+        // (service class, method) → the handler that returns it: one hop.
+        let mut served: BTreeMap<(String, String), Location> = BTreeMap::new();
+        let mut handlers: BTreeSet<(String, String)> = BTreeSet::new();
+        for (i, f) in facts() {
+            for h in &f.handlers {
+                handlers.insert((h.class.clone(), h.method.clone()));
+                for (field, method) in &h.calls {
+                    let ty = facts().find_map(|(_, g)| {
+                        g.injected
+                            .iter()
+                            .find(|(c, name, _)| *c == h.class && name == field)
+                            .map(|(_, _, ty)| ty.clone())
+                    });
+                    if let Some(ty) = ty {
+                        served
+                            .entry((ty, method.clone()))
+                            .or_insert_with(|| self.location(i, h.line));
+                    }
+                }
+            }
+        }
+        let mut sites = Vec::new();
+        for (file, call, m) in self.calls(unit_files, models) {
+            if call.op != "findMany" || call.bounded || !call.returned {
+                continue;
+            }
+            let via = match &call.method {
+                Some(key) if handlers.contains(key) => Some("returned by a controller handler".to_string()),
+                Some(key) => served
+                    .get(key)
+                    .map(|at| format!("returned to the controller handler at {at}")),
+                None => None,
+            }
+            .or_else(|| call.in_route_callback.then(|| "sent by a route handler".to_string()));
+            let Some(via) = via else { continue };
+            sites.push(Site {
+                location: self.call_site(file, call),
+                message: format!(
+                    "{}.{}.findMany() without `take` is {via}: the response grows with the {} table; page it (take/skip or cursor) and cap the page size",
+                    call.receiver, call.accessor, m.model.name
+                ),
+                snippet: call.snippet.clone(),
+                confidence: Confidence::High,
+            });
+        }
+        sites
+    }
+
+    fn n_plus_one(&self, models: &[ModelRef], unit_files: &BTreeSet<usize>) -> Vec<Site> {
+        let mut sites = Vec::new();
+        for (file, call, _) in self.calls(unit_files, models) {
+            let Some(loop_line) = call.in_loop else { continue };
+            // `while (more) { findMany({ take: 500, cursor }) }` reads in batches: not N+1.
+            if call.op == "findMany" && call.bounded {
+                continue;
+            }
+            sites.push(Site {
+                location: self.call_site(file, call),
+                message: format!(
+                    "{}.{}.{}() runs once per item of the loop at line {loop_line}: N round trips; fetch in one query (`where: {{ id: {{ in: ids }} }}`, `include`) or use createMany/updateMany/$transaction",
+                    call.receiver, call.accessor, call.op
+                ),
+                snippet: call.snippet.clone(),
+                confidence: Confidence::High,
+            });
+        }
+        sites
+    }
+}
+
+fn unique_non_id(model: &Model, field: &str) -> bool {
+    model
+        .field(field)
+        .is_some_and(|f| f.unique && !f.id)
+        || model.indexes.iter().any(|i| {
+            i.kind == IndexKind::Unique && i.fields.len() == 1 && i.fields[0] == field
+        })
+}
+
+/// The folder a schema folder serves: `apps/api` for `apps/api/prisma`.
+fn project_base(dir: &str) -> &str {
+    let mut d = dir;
+    for tail in ["schema", "prisma"] {
+        if d == tail {
+            return "";
+        }
+        if let Some(base) = d.strip_suffix(&format!("/{tail}")) {
+            d = base;
+        }
+    }
+    d
+}
+
+fn uses_prisma(app: &App) -> bool {
+    app.has_dependency("@prisma/client") || app.has_dependency("prisma")
+}
+
+fn glob_set(patterns: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        if let Ok(g) = Glob::new(p) {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}

@@ -1,0 +1,841 @@
+//! Prisma call sites in one TypeScript/JavaScript file: every `<client>.<model>.<operation>(args)`
+//! with the shape of its `where`, whether it is bounded (`take` / `cursor`), whether it is
+//! awaited inside a loop, whether its result leaves the enclosing function, and which class
+//! method encloses it. Also the controller facts PERF-PAGINATION follows one hop through
+//! (handlers and the `this.service.method(...)` calls they make).
+//!
+//! The client is recognised by shape, not by type: the model accessor is checked against the
+//! schema later, so `this.prisma.user`, `this.db.user`, `tx.user` and an injected
+//! `PrismaService` all count, and `stripe.customers.create` does not (no such model).
+
+use tree_sitter::Node;
+
+/// Operations of a model delegate (Prisma 5/6).
+pub const OPERATIONS: &[&str] = &[
+    "findUnique",
+    "findUniqueOrThrow",
+    "findFirst",
+    "findFirstOrThrow",
+    "findMany",
+    "create",
+    "createMany",
+    "createManyAndReturn",
+    "update",
+    "updateMany",
+    "updateManyAndReturn",
+    "upsert",
+    "delete",
+    "deleteMany",
+    "count",
+    "aggregate",
+    "groupBy",
+];
+
+/// Deeper `where` objects than this are "unknown" rather than walked.
+const MAX_DEPTH: usize = 24;
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Field paths every matching row is constrained by: `[workspaceId]`, `[project,
+    /// workspaceId]` for a relation filter, `[ws_slug, workspaceId]` for a compound key.
+    /// Members of AND count; an OR counts for what all its branches share; NOT never does.
+    pub constrained: Vec<Vec<String>>,
+    /// Top-level field names the filter uses anywhere (AND, OR and NOT included).
+    pub used: Vec<String>,
+    /// Part of the filter could not be seen (an unresolved identifier, call or spread).
+    pub unknown: bool,
+    /// The `where` key is absent.
+    pub absent: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrismaCall {
+    pub receiver: String,
+    pub accessor: String,
+    pub op: String,
+    pub line: usize,
+    pub column: usize,
+    pub snippet: String,
+    pub filter: Filter,
+    /// `take` or `cursor` in the arguments (or the arguments are not an object literal).
+    pub bounded: bool,
+    /// Line of the loop (or `.map(async ...)`) the call is awaited in.
+    pub in_loop: Option<usize>,
+    /// The result is returned, or sent with `res.json(...)` / `res.send(...)` / `c.json(...)`.
+    pub returned: bool,
+    /// Inside a route callback (`router.get('/x', async (req, res) => ...)`).
+    pub in_route_callback: bool,
+    /// (class, method) enclosing the call.
+    pub method: Option<(String, String)>,
+    /// Fields read from the result later in the function (`if (doc.teamId !== teamId)`):
+    /// a tenant check made after the fetch.
+    pub result_fields: Vec<String>,
+}
+
+/// A controller method and the service calls it makes: `this.<field>.<method>(...)`.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    pub class: String,
+    pub method: String,
+    pub line: usize,
+    pub calls: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PrismaFacts {
+    pub calls: Vec<PrismaCall>,
+    pub handlers: Vec<Handler>,
+    /// Constructor-injected fields per class: (class, field, type name).
+    pub injected: Vec<(String, String, String)>,
+}
+
+fn text<'a>(node: Node, src: &'a str) -> &'a str {
+    node.utf8_text(src.as_bytes()).unwrap_or("")
+}
+
+/// Strips `await`, parentheses, `as T`, `!` and `satisfies T` around an expression.
+fn unwrap_expr(mut node: Node) -> Node {
+    loop {
+        let inner = match node.kind() {
+            "parenthesized_expression" | "await_expression" | "non_null_expression" => {
+                node.named_child(0)
+            }
+            "as_expression" | "satisfies_expression" => node.named_child(0),
+            _ => None,
+        };
+        match inner {
+            Some(i) => node = i,
+            None => return node,
+        }
+    }
+}
+
+pub fn extract(root: Node, src: &str) -> PrismaFacts {
+    let mut facts = PrismaFacts::default();
+    let mut cursor = root.walk();
+    // Iterative pre-order walk: no recursion, so deep trees cannot overflow the stack.
+    'walk: loop {
+        let node = cursor.node();
+        match node.kind() {
+            "call_expression" => {
+                if let Some(call) = prisma_call(node, src) {
+                    facts.calls.push(call);
+                }
+            }
+            "class_declaration" | "abstract_class_declaration" => {
+                class_facts(node, src, &mut facts);
+            }
+            _ => {}
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    facts
+}
+
+fn prisma_call(node: Node, src: &str) -> Option<PrismaCall> {
+    let function = node.child_by_field_name("function")?;
+    if function.kind() != "member_expression" {
+        return None;
+    }
+    let op = text(function.child_by_field_name("property")?, src);
+    if !OPERATIONS.contains(&op) {
+        return None;
+    }
+    let delegate = unwrap_expr(function.child_by_field_name("object")?);
+    if delegate.kind() != "member_expression" {
+        return None;
+    }
+    let accessor_node = delegate.child_by_field_name("property")?;
+    if accessor_node.kind() != "property_identifier" {
+        return None;
+    }
+    let receiver = unwrap_expr(delegate.child_by_field_name("object")?);
+    let receiver_text = text(receiver, src);
+    // Drizzle's relational API (`db.query.users.findMany`) has the same shape.
+    if receiver_text.ends_with(".query") || receiver_text.contains('\n') {
+        return None;
+    }
+    let args = node.child_by_field_name("arguments")?;
+    let first = args.named_child(0).map(unwrap_expr);
+    let scope = enclosing_function(node);
+    let (filter, bounded) = match first {
+        None => (
+            Filter {
+                absent: true,
+                ..Filter::default()
+            },
+            false,
+        ),
+        Some(obj) if obj.kind() == "object" => {
+            let where_value = property(obj, "where", src);
+            let filter = match where_value {
+                None => Filter {
+                    absent: !has_spread(obj),
+                    unknown: has_spread(obj),
+                    ..Filter::default()
+                },
+                Some(v) => describe_filter(v, src, scope, 0),
+            };
+            let bounded = property(obj, "take", src).is_some()
+                || property(obj, "cursor", src).is_some()
+                || has_spread(obj);
+            (filter, bounded)
+        }
+        Some(other) => {
+            // `findMany(args)`: resolve a local object, else unknown.
+            match resolve_object(other, src, scope) {
+                Some(obj) => {
+                    let filter = property(obj, "where", src)
+                        .map(|v| describe_filter(v, src, scope, 0))
+                        .unwrap_or(Filter {
+                            absent: true,
+                            ..Filter::default()
+                        });
+                    let bounded = property(obj, "take", src).is_some()
+                        || property(obj, "cursor", src).is_some();
+                    (filter, bounded)
+                }
+                None => (
+                    Filter {
+                        unknown: true,
+                        ..Filter::default()
+                    },
+                    true,
+                ),
+            }
+        }
+    };
+    let pos = node.start_position();
+    let line_text = src.lines().nth(pos.row).unwrap_or("").trim();
+    Some(PrismaCall {
+        receiver: receiver_text.to_string(),
+        accessor: text(accessor_node, src).to_string(),
+        op: op.to_string(),
+        line: pos.row + 1,
+        column: pos.column + 1,
+        snippet: line_text.chars().take(120).collect(),
+        filter,
+        bounded,
+        in_loop: loop_around(node, src),
+        returned: result_leaves(node, src, scope),
+        result_fields: result_fields(node, src, scope),
+        in_route_callback: scope.is_some_and(|f| is_route_callback(f, src)),
+        method: enclosing_method(node, src),
+    })
+}
+
+/// The value of `key: value` (or shorthand `key`) in an object literal.
+fn property<'t>(obj: Node<'t>, key: &str, src: &str) -> Option<Node<'t>> {
+    let mut c = obj.walk();
+    let found = obj.named_children(&mut c).find_map(|child| match child.kind() {
+        "pair" => {
+            let k = child.child_by_field_name("key")?;
+            (key_name(k, src)? == key).then(|| child.child_by_field_name("value"))?
+        }
+        "shorthand_property_identifier" => (text(child, src) == key).then_some(child),
+        _ => None,
+    });
+    found
+}
+
+fn has_spread(obj: Node) -> bool {
+    let mut c = obj.walk();
+    let found = obj
+        .named_children(&mut c)
+        .any(|n| n.kind() == "spread_element");
+    found
+}
+
+fn key_name<'a>(key: Node, src: &'a str) -> Option<&'a str> {
+    match key.kind() {
+        "property_identifier" => Some(text(key, src)),
+        "string" => Some(text(key, src).trim_matches(|c| c == '"' || c == '\'')),
+        _ => None, // computed keys
+    }
+}
+
+/// The filter a `where` value describes.
+fn describe_filter(value: Node, src: &str, scope: Option<Node>, depth: usize) -> Filter {
+    let value = unwrap_expr(value);
+    let mut f = Filter::default();
+    if depth > MAX_DEPTH {
+        f.unknown = true;
+        return f;
+    }
+    let obj = if value.kind() == "object" {
+        Some(value)
+    } else {
+        resolve_object(value, src, scope)
+    };
+    let Some(obj) = obj else {
+        f.unknown = true;
+        return f;
+    };
+    // Fields assigned later: `where.workspaceId = id`.
+    if value.kind() == "identifier" {
+        for field in member_assignments(text(value, src), src, scope) {
+            f.constrained.push(vec![field.clone()]);
+            f.used.push(field);
+        }
+    }
+    let mut c = obj.walk();
+    for child in obj.named_children(&mut c) {
+        match child.kind() {
+            "shorthand_property_identifier" => {
+                let name = text(child, src).to_string();
+                f.constrained.push(vec![name.clone()]);
+                f.used.push(name);
+            }
+            "pair" => {
+                let Some(key) = child.child_by_field_name("key") else {
+                    continue;
+                };
+                let Some(name) = key_name(key, src) else {
+                    f.unknown = true;
+                    continue;
+                };
+                let Some(v) = child.child_by_field_name("value") else {
+                    continue;
+                };
+                combine(&mut f, name, v, src, scope, depth);
+            }
+            "spread_element" => {
+                let inner = child.named_child(0).map(unwrap_expr);
+                match inner.map(|i| describe_filter(i, src, scope, depth + 1)) {
+                    Some(sub) if !sub.unknown || !sub.constrained.is_empty() => {
+                        f.constrained.extend(sub.constrained);
+                        f.used.extend(sub.used);
+                        f.unknown |= sub.unknown;
+                    }
+                    _ => f.unknown = true,
+                }
+            }
+            "comment" => {}
+            _ => f.unknown = true,
+        }
+    }
+    f
+}
+
+fn combine(f: &mut Filter, name: &str, v: Node, src: &str, scope: Option<Node>, depth: usize) {
+    let v = unwrap_expr(v);
+    match name {
+        "AND" => {
+            for sub in branches(v, src, scope, depth) {
+                f.constrained.extend(sub.constrained);
+                f.used.extend(sub.used);
+                f.unknown |= sub.unknown;
+            }
+        }
+        "OR" => {
+            let subs = branches(v, src, scope, depth);
+            // Only what every branch constrains holds for every row.
+            if let Some((first, rest)) = subs.split_first() {
+                for path in &first.constrained {
+                    if rest.iter().all(|s| s.constrained.contains(path)) {
+                        f.constrained.push(path.clone());
+                    }
+                }
+            }
+            for s in &subs {
+                f.used.extend(s.used.iter().cloned());
+                f.unknown |= s.unknown;
+            }
+        }
+        "NOT" => {
+            for s in branches(v, src, scope, depth) {
+                f.used.extend(s.used);
+            }
+        }
+        _ => {
+            f.used.push(name.to_string());
+            f.constrained.push(vec![name.to_string()]);
+            // A relation filter or a compound key: `{ project: { workspaceId } }`.
+            if v.kind() == "object" {
+                let sub = describe_filter(v, src, scope, depth + 1);
+                for path in sub.constrained {
+                    // `some` / `is` wrap a relation filter; `every` / `none` / `isNot` / `not` do not scope.
+                    let path: Vec<String> = match path.first().map(String::as_str) {
+                        Some("every" | "none" | "isNot" | "not") => continue,
+                        Some("some" | "is") => path[1..].to_vec(),
+                        _ => path,
+                    };
+                    let mut full = vec![name.to_string()];
+                    full.extend(path);
+                    f.constrained.push(full);
+                }
+            }
+        }
+    }
+}
+
+/// The filters of an AND/OR/NOT value: an array of objects, or one object.
+fn branches(v: Node, src: &str, scope: Option<Node>, depth: usize) -> Vec<Filter> {
+    if v.kind() == "array" {
+        let mut c = v.walk();
+        let items: Vec<Node> = v.named_children(&mut c).collect();
+        items
+            .into_iter()
+            .map(|item| describe_filter(item, src, scope, depth + 1))
+            .collect()
+    } else {
+        vec![describe_filter(v, src, scope, depth + 1)]
+    }
+}
+
+/// An identifier bound to an object literal in the enclosing function (or at top level).
+fn resolve_object<'t>(node: Node<'t>, src: &str, scope: Option<Node<'t>>) -> Option<Node<'t>> {
+    if node.kind() != "identifier" {
+        return None;
+    }
+    let name = text(node, src);
+    let mut search = scope.unwrap_or(node);
+    if scope.is_none() {
+        while let Some(p) = search.parent() {
+            search = p;
+        }
+    }
+    let mut found = None;
+    let mut cursor = search.walk();
+    'walk: loop {
+        let n = cursor.node();
+        if n.kind() == "variable_declarator"
+            && n.start_byte() < node.start_byte()
+            && n.child_by_field_name("name")
+                .is_some_and(|id| text(id, src) == name)
+        {
+            found = n.child_by_field_name("value").map(unwrap_expr);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() || cursor.node() == search {
+                break 'walk;
+            }
+        }
+    }
+    found.filter(|v| v.kind() == "object")
+}
+
+/// `name.field = ...` assignments in the scope.
+fn member_assignments(name: &str, src: &str, scope: Option<Node>) -> Vec<String> {
+    let Some(scope) = scope else {
+        return Vec::new();
+    };
+    let body = text(scope, src);
+    let mut out = Vec::new();
+    let prefix = format!("{name}.");
+    let mut rest = body;
+    while let Some(i) = rest.find(&prefix) {
+        let before_ok = i == 0 || !is_ident_byte(rest.as_bytes()[i - 1]);
+        let after = &rest[i + prefix.len()..];
+        let field: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let tail = after[field.len()..].trim_start();
+        if before_ok && !field.is_empty() && tail.starts_with('=') && !tail.starts_with("==") {
+            out.push(field);
+        }
+        rest = &rest[i + prefix.len()..];
+    }
+    out
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+const FUNCTIONS: &[&str] = &[
+    "function_declaration",
+    "function_expression",
+    "function",
+    "arrow_function",
+    "method_definition",
+    "generator_function_declaration",
+];
+
+fn enclosing_function(node: Node) -> Option<Node> {
+    let mut n = node.parent();
+    while let Some(p) = n {
+        if FUNCTIONS.contains(&p.kind()) {
+            return Some(p);
+        }
+        n = p.parent();
+    }
+    None
+}
+
+/// The loop the call is awaited in, or the `.map(async ...)`-style callback it runs in.
+fn loop_around(node: Node, src: &str) -> Option<usize> {
+    let mut awaited = false;
+    let mut n = node.parent();
+    let mut child = node;
+    while let Some(p) = n {
+        match p.kind() {
+            "await_expression" => awaited = true,
+            "for_statement" | "for_in_statement" | "while_statement" | "do_statement"
+                if awaited && is_loop_body(p, child) =>
+            {
+                return Some(p.start_position().row + 1);
+            }
+            k if FUNCTIONS.contains(&k) => {
+                // A callback passed to `.map` / `.forEach` / `.flatMap` over a collection.
+                let call = p.parent().filter(|a| a.kind() == "arguments")?.parent()?;
+                let f = call.child_by_field_name("function")?;
+                if f.kind() != "member_expression" {
+                    return None;
+                }
+                let method = text(f.child_by_field_name("property")?, src);
+                let is_async = text(p, src).starts_with("async");
+                return (is_async && matches!(method, "map" | "forEach" | "flatMap"))
+                    .then(|| call.start_position().row + 1);
+            }
+            _ => {}
+        }
+        child = p;
+        n = p.parent();
+    }
+    None
+}
+
+/// Is `child` the loop's body (not its condition or iterable)?
+fn is_loop_body(lp: Node, child: Node) -> bool {
+    lp.child_by_field_name("body").is_some_and(|b| b == child)
+}
+
+/// Does the call's result leave its function (returned, or sent as the response)?
+fn result_leaves(node: Node, src: &str, scope: Option<Node>) -> bool {
+    // Climb through await / parentheses / `as`.
+    let mut top = node;
+    while let Some(p) = top.parent() {
+        if matches!(
+            p.kind(),
+            "await_expression" | "parenthesized_expression" | "as_expression" | "non_null_expression"
+        ) {
+            top = p;
+        } else {
+            break;
+        }
+    }
+    let Some(parent) = top.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        "return_statement" => true,
+        "arrow_function" => parent.child_by_field_name("body") == Some(top),
+        "arguments" => parent.parent().is_some_and(|c| sends_response(c, src)),
+        "variable_declarator" => {
+            let (Some((decl, var)), Some(scope)) = (declared_result(node, src), scope) else {
+                return false;
+            };
+            flows_out(&var, &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())])
+        }
+        _ => false,
+    }
+}
+
+/// The declarator `const x = await <call>` the call initialises, if any.
+fn declared_result<'t>(node: Node<'t>, src: &str) -> Option<(Node<'t>, String)> {
+    let mut top = node;
+    while let Some(p) = top.parent() {
+        if matches!(
+            p.kind(),
+            "await_expression" | "parenthesized_expression" | "as_expression" | "non_null_expression"
+        ) {
+            top = p;
+        } else {
+            break;
+        }
+    }
+    let parent = top.parent().filter(|p| p.kind() == "variable_declarator")?;
+    let name = parent.child_by_field_name("name")?;
+    (name.kind() == "identifier").then(|| (parent, text(name, src).to_string()))
+}
+
+/// `x.field` / `x?.field` reads of the call's result after it, in the same function.
+fn result_fields(node: Node, src: &str, scope: Option<Node>) -> Vec<String> {
+    let (Some((decl, var)), Some(scope)) = (declared_result(node, src), scope) else {
+        return Vec::new();
+    };
+    let body = &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())];
+    let bytes = body.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while let Some(i) = body[start..].find(var.as_str()) {
+        let at = start + i;
+        start = at + 1;
+        if at > 0 && is_ident_byte(bytes[at - 1]) {
+            continue;
+        }
+        let rest = &body[at + var.len()..];
+        let rest = rest
+            .strip_prefix("?.")
+            .or_else(|| rest.strip_prefix("!."))
+            .or_else(|| rest.strip_prefix('.'));
+        if let Some(rest) = rest {
+            let field: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !field.is_empty() && !out.contains(&field) {
+                out.push(field);
+            }
+        }
+    }
+    out
+}
+
+/// `res.json(x)`, `res.send(x)`, `c.json(x)`, `reply.send(x)`.
+fn sends_response(call: Node, src: &str) -> bool {
+    call.child_by_field_name("function")
+        .filter(|f| f.kind() == "member_expression")
+        .and_then(|f| f.child_by_field_name("property"))
+        .is_some_and(|p| matches!(text(p, src), "json" | "send"))
+}
+
+/// Is `var` returned or sent in the code after its declaration?
+fn flows_out(var: &str, body: &str) -> bool {
+    let statements = ["return ", ".json(", ".send("];
+    body.split(';').any(|stmt| {
+        let stmt = stmt.trim_start();
+        statements.iter().any(|s| {
+            stmt.find(s).is_some_and(|i| {
+                let after = &stmt[i + s.len()..];
+                mentions(after, var)
+            })
+        })
+    })
+}
+
+fn mentions(hay: &str, word: &str) -> bool {
+    let bytes = hay.as_bytes();
+    let mut start = 0;
+    while let Some(i) = hay[start..].find(word) {
+        let at = start + i;
+        let before = at == 0 || !is_ident_byte(bytes[at - 1]);
+        let end = at + word.len();
+        let after = end >= bytes.len() || !is_ident_byte(bytes[end]);
+        if before && after {
+            return true;
+        }
+        start = at + 1;
+    }
+    false
+}
+
+/// `router.get('/x', handler)`-style: the function is an argument of an HTTP-verb call.
+fn is_route_callback(function: Node, src: &str) -> bool {
+    let Some(call) = function
+        .parent()
+        .filter(|a| a.kind() == "arguments")
+        .and_then(|a| a.parent())
+    else {
+        return false;
+    };
+    call.child_by_field_name("function")
+        .filter(|f| f.kind() == "member_expression")
+        .and_then(|f| f.child_by_field_name("property"))
+        .is_some_and(|p| matches!(text(p, src), "get" | "post" | "put" | "patch" | "delete" | "all"))
+        && call
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .is_some_and(|first| matches!(first.kind(), "string" | "template_string"))
+}
+
+fn enclosing_method(node: Node, src: &str) -> Option<(String, String)> {
+    let mut n = node.parent();
+    while let Some(p) = n {
+        if p.kind() == "method_definition" {
+            let method = text(p.child_by_field_name("name")?, src).to_string();
+            let class = class_name_of(p, src)?;
+            return Some((class, method));
+        }
+        n = p.parent();
+    }
+    None
+}
+
+fn class_name_of(node: Node, src: &str) -> Option<String> {
+    let mut n = node.parent();
+    while let Some(p) = n {
+        if matches!(p.kind(), "class_declaration" | "abstract_class_declaration" | "class") {
+            return p
+                .child_by_field_name("name")
+                .map(|id| text(id, src).to_string());
+        }
+        n = p.parent();
+    }
+    None
+}
+
+const HTTP_DECORATORS: &[&str] = &["Get", "Post", "Put", "Patch", "Delete", "All"];
+
+/// Controller handlers with their `this.x.y(...)` calls, and constructor injections.
+fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
+    let Some(name) = class.child_by_field_name("name") else {
+        return;
+    };
+    let class_name = text(name, src).to_string();
+    let Some(body) = class.child_by_field_name("body") else {
+        return;
+    };
+    let mut decorators: Vec<String> = Vec::new();
+    let mut c = body.walk();
+    for member in body.named_children(&mut c) {
+        match member.kind() {
+            "decorator" => decorators.push(decorator_name(member, src)),
+            "method_definition" => {
+                let method = member
+                    .child_by_field_name("name")
+                    .map(|n| text(n, src).to_string())
+                    .unwrap_or_default();
+                if method == "constructor" {
+                    injected_fields(member, src, &class_name, facts);
+                } else if decorators
+                    .iter()
+                    .any(|d| HTTP_DECORATORS.contains(&d.as_str()))
+                {
+                    facts.handlers.push(Handler {
+                        class: class_name.clone(),
+                        method,
+                        line: member.start_position().row + 1,
+                        calls: this_calls(member, src),
+                    });
+                }
+                decorators.clear();
+            }
+            _ => decorators.clear(),
+        }
+    }
+}
+
+fn decorator_name(decorator: Node, src: &str) -> String {
+    let t = text(decorator, src).trim_start_matches('@');
+    t.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn injected_fields(ctor: Node, src: &str, class: &str, facts: &mut PrismaFacts) {
+    let Some(params) = ctor.child_by_field_name("parameters") else {
+        return;
+    };
+    let mut c = params.walk();
+    for p in params.named_children(&mut c) {
+        let (Some(pattern), Some(ty)) = (
+            p.child_by_field_name("pattern"),
+            p.child_by_field_name("type"),
+        ) else {
+            continue;
+        };
+        let ty = text(ty, src).trim_start_matches(':').trim();
+        facts.injected.push((
+            class.to_string(),
+            text(pattern, src).to_string(),
+            ty.split('<').next().unwrap_or(ty).trim().to_string(),
+        ));
+    }
+}
+
+/// `this.<field>.<method>(` calls inside a method.
+fn this_calls(method: Node, src: &str) -> Vec<(String, String)> {
+    let body = text(method, src);
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(i) = rest.find("this.") {
+        let after = &rest[i + 5..];
+        let field: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
+            .collect();
+        let tail = &after[field.len()..];
+        if let Some(m) = tail.strip_prefix('.') {
+            let name: String = m
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
+                .collect();
+            if m[name.len()..].trim_start().starts_with('(') && !name.is_empty() {
+                out.push((field, name));
+            }
+        }
+        rest = after;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::queries::Lang;
+
+    fn calls(src: &str) -> Vec<PrismaCall> {
+        let tree = crate::workspace::scan::parse(Lang::TypeScript, src).unwrap();
+        extract(tree.root_node(), src).calls
+    }
+
+    #[test]
+    fn filter_shapes() {
+        let src = r#"
+class S {
+  async a(id: string, workspaceId: string) {
+    return this.prisma.project.findFirst({ where: { id, AND: [{ workspaceId }] } });
+  }
+  async b(where: any) {
+    return this.db.project.findMany({ where });
+  }
+  async c(id: string, ws: string) {
+    const base = { workspaceId: ws };
+    const where = { ...base, id };
+    return tx.project.update({ where, data: {} });
+  }
+  async d(id: string) {
+    return prisma.task.findMany({ where: { OR: [{ project: { workspaceId: 1 } }, { ownerId: id }] } });
+  }
+}
+"#;
+        let c = calls(src);
+        assert_eq!(c.len(), 4);
+        assert!(c[0].filter.constrained.contains(&vec!["workspaceId".to_string()]));
+        assert!(c[0].returned);
+        assert_eq!(c[0].method, Some(("S".into(), "a".into())));
+        assert!(c[1].filter.unknown);
+        assert_eq!(c[1].receiver, "this.db");
+        assert!(c[2].filter.constrained.contains(&vec!["workspaceId".to_string()]));
+        assert!(!c[2].filter.unknown);
+        assert!(c[3].filter.constrained.is_empty(), "{:?}", c[3].filter);
+        assert!(!c[3].bounded);
+    }
+
+    #[test]
+    fn loops_and_callbacks() {
+        let src = r#"
+async function f(ids: string[]) {
+  for (const id of ids) {
+    await prisma.user.findUnique({ where: { id } });
+  }
+  await Promise.all(ids.map(async (id) => prisma.user.delete({ where: { id } })));
+  for (const u of await prisma.user.findMany()) { console.log(u); }
+}
+"#;
+        let c = calls(src);
+        assert_eq!(c[0].in_loop, Some(3));
+        assert_eq!(c[1].in_loop, Some(6));
+        assert_eq!(c[2].in_loop, None);
+    }
+}
