@@ -14,9 +14,10 @@ BIN=./target/release/prodready
 # The literals the built-in rules prefilter on (a representative superset).
 LITS=(-e NestFactory -e helmet -e ThrottlerModule -e ThrottlerGuard -e ValidationPipe -e enableCors
       -e cors -e origin -e process.env -e SIGTERM -e enableShutdownHooks -e useLogger -e pino
-      -e winston -e health -e ConfigModule -e APP_GUARD -e APP_PIPE -e useGlobal -e register)
+      -e winston -e health -e ConfigModule -e APP_GUARD -e APP_PIPE -e useGlobal -e register
+      -e prisma -e findMany -e findFirst -e findUnique -e @Controller -e Unsafe -e 'query(' -e 'raw(')
 hyperfine -N --warmup 3 --runs 30 --export-json /tmp/prodready-bench.json \
   -n prodready "$BIN audit $TREE --fail-on never --format json" \
-  -n rg "rg -i -l ${LITS[*]} $TREE"
+  -n rg "rg -i -l -F ${LITS[*]} $TREE"
 python3 scripts/medians.py /tmp/prodready-bench.json
 /usr/bin/time -v "$BIN" audit "$TREE" --fail-on never --format json 2>&1 >/dev/null | grep -E 'Maximum resident|Elapsed'

@@ -50,7 +50,10 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
         {
             Some(at) => at,
             None => {
-                units_by_scope.push((rule.scope, units(rule.scope, &apps, &repo, &files, &graph, &prisma)));
+                units_by_scope.push((
+                    rule.scope,
+                    units(rule.scope, &apps, &repo, &files, &graph, &prisma),
+                ));
                 units_by_scope.len() - 1
             }
         };

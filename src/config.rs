@@ -1,8 +1,8 @@
 //! `prodready.toml` / `.prodready.toml` at the audited root, merged with the flags into one
 //! resolved `Settings`. Unknown keys are errors naming file:line.
 
-use crate::cli::{AuditArgs, FailOn, Format};
 use crate::analyzers::prisma::TenantConfig;
+use crate::cli::{AuditArgs, FailOn, Format};
 use crate::model::Priority;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;

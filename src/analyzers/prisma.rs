@@ -107,12 +107,12 @@ impl<'a> PrismaIndex<'a> {
         let projects = by_dir
             .into_iter()
             .map(|(dir, schema_files)| {
-                let with_source = schema_files
-                    .iter()
-                    .find_map(|&i| {
-                        let s = files[i].facts.schema.as_ref()?;
-                        s.provider.as_ref().map(|(p, line)| (i, p.clone(), *line, s))
-                    });
+                let with_source = schema_files.iter().find_map(|&i| {
+                    let s = files[i].facts.schema.as_ref()?;
+                    s.provider
+                        .as_ref()
+                        .map(|(p, line)| (i, p.clone(), *line, s))
+                });
                 let anchor = match &with_source {
                     Some((i, _, line, _)) => Location {
                         path: files[*i].rel.clone(),
@@ -306,10 +306,9 @@ impl<'a> PrismaIndex<'a> {
             let by_unique = filter.constrained.iter().any(|path| {
                 path.len() == 1 && unique_non_id(model, &path[0])
                     || path.len() >= 2
-                        && model
-                            .indexes
-                            .iter()
-                            .any(|i| i.kind == IndexKind::Unique && i.key == path[0] && i.fields.len() > 1)
+                        && model.indexes.iter().any(|i| {
+                            i.kind == IndexKind::Unique && i.key == path[0] && i.fields.len() > 1
+                        })
             });
             let checked_after = call.result_fields.iter().any(|f| is_tenant(f));
             if scoped || by_unique || checked_after {
@@ -378,13 +377,18 @@ impl<'a> PrismaIndex<'a> {
         sites
     }
 
-    fn indexes(&self, project: usize, models: &[ModelRef], unit_files: &BTreeSet<usize>) -> Vec<Site> {
+    fn indexes(
+        &self,
+        project: usize,
+        models: &[ModelRef],
+        unit_files: &BTreeSet<usize>,
+    ) -> Vec<Site> {
         let p = &self.projects[project];
         let mut sites = Vec::new();
         let mut reported: BTreeSet<(String, String)> = BTreeSet::new();
         // MySQL (InnoDB) indexes foreign keys itself, unless Prisma emulates relations.
-        let fk_auto_indexed = p.provider.as_deref() == Some("mysql")
-            && p.relation_mode.as_deref() != Some("prisma");
+        let fk_auto_indexed =
+            p.provider.as_deref() == Some("mysql") && p.relation_mode.as_deref() != Some("prisma");
         let mongo = p.provider.as_deref() == Some("mongodb");
         if !fk_auto_indexed && !mongo {
             for m in models {
@@ -433,7 +437,7 @@ impl<'a> PrismaIndex<'a> {
                 .iter()
                 .filter(|path| path.len() == 1)
                 .filter_map(|path| model.field(&path[0]))
-                .filter(|f| f.relation.is_none() && !f.list)
+                .filter(|f| f.relation.is_none() && !f.list && !call.filter.fuzzy.contains(&f.name))
                 .collect();
             if direct.is_empty() || direct.iter().any(|f| model.leads_an_index(&f.name)) {
                 continue;
@@ -508,13 +512,18 @@ impl<'a> PrismaIndex<'a> {
                 continue;
             }
             let via = match &call.method {
-                Some(key) if handlers.contains(key) => Some("returned by a controller handler".to_string()),
+                Some(key) if handlers.contains(key) => {
+                    Some("returned by a controller handler".to_string())
+                }
                 Some(key) => served
                     .get(key)
                     .map(|at| format!("returned to the controller handler at {at}")),
                 None => None,
             }
-            .or_else(|| call.in_route_callback.then(|| "sent by a route handler".to_string()));
+            .or_else(|| {
+                call.in_route_callback
+                    .then(|| "sent by a route handler".to_string())
+            });
             let Some(via) = via else { continue };
             sites.push(Site {
                 location: self.call_site(file, call),
@@ -532,7 +541,9 @@ impl<'a> PrismaIndex<'a> {
     fn n_plus_one(&self, models: &[ModelRef], unit_files: &BTreeSet<usize>) -> Vec<Site> {
         let mut sites = Vec::new();
         for (file, call, _) in self.calls(unit_files, models) {
-            let Some(loop_line) = call.in_loop else { continue };
+            let Some(loop_line) = call.in_loop else {
+                continue;
+            };
             // `while (more) { findMany({ take: 500, cursor }) }` reads in batches: not N+1.
             if call.op == "findMany" && call.bounded {
                 continue;
@@ -552,12 +563,11 @@ impl<'a> PrismaIndex<'a> {
 }
 
 fn unique_non_id(model: &Model, field: &str) -> bool {
-    model
-        .field(field)
-        .is_some_and(|f| f.unique && !f.id)
-        || model.indexes.iter().any(|i| {
-            i.kind == IndexKind::Unique && i.fields.len() == 1 && i.fields[0] == field
-        })
+    model.field(field).is_some_and(|f| f.unique && !f.id)
+        || model
+            .indexes
+            .iter()
+            .any(|i| i.kind == IndexKind::Unique && i.fields.len() == 1 && i.fields[0] == field)
 }
 
 /// The folder a schema folder serves: `apps/api` for `apps/api/prisma`.

@@ -24,12 +24,14 @@ const ENTRY_LITERALS: &[&str] = &[
 ];
 const SUPPRESS_LITERAL: &str = "prodready-ignore";
 /// Where environment variables are read: `process.env`, `config.get(`, `configService.get(`.
-const ENV_LITERALS: &[&str] = &["process.env", "onfig.get", "onfigService.get"];
+const ENV_LITERALS: &[&str] = &["process.env", "onfig"];
 // APP_FILTER and APP_INTERCEPTOR bindings are extracted too, from files these literals select.
 const NEST_LITERALS: &[&str] = &["APP_GUARD", "APP_PIPE", "useGlobal"];
-/// Files that may hold Prisma calls (`prisma`, `PrismaService`, `Prisma.TransactionClient`)
-/// or the controllers PERF-PAGINATION follows into services.
-const PRISMA_LITERALS: &[&str] = &["risma", "@Controller"];
+/// Files that may hold Prisma calls: they name Prisma (`prisma`, `PrismaService`,
+/// `Prisma.TransactionClient`) or call a `*Many(` operation (`this.db.user.findMany(` on a
+/// client wrapper); plus the controllers PERF-PAGINATION follows into services. A file that
+/// uses only single-row operations through a wrapper it never names is not seen.
+const PRISMA_LITERALS: &[&str] = &["risma", "Many(", "@Controller"];
 
 /// The prefilter's extra literals, in the order `Flags::from_extra` reads them.
 pub fn fact_literals(global_classes: &[String]) -> Vec<String> {

@@ -42,6 +42,8 @@ pub struct Filter {
     pub constrained: Vec<Vec<String>>,
     /// Top-level field names the filter uses anywhere (AND, OR and NOT included).
     pub used: Vec<String>,
+    /// Fields matched by substring (`contains`, `endsWith`, `search`): no B-tree index helps.
+    pub fuzzy: Vec<String>,
     /// Part of the filter could not be seen (an unresolved identifier, call or spread).
     pub unknown: bool,
     /// The `where` key is absent.
@@ -113,12 +115,14 @@ fn unwrap_expr(mut node: Node) -> Node {
 pub fn extract(root: Node, src: &str) -> PrismaFacts {
     let mut facts = PrismaFacts::default();
     let mut cursor = root.walk();
-    // Iterative pre-order walk: no recursion, so deep trees cannot overflow the stack.
+    // Iterative pre-order walk with the ancestors kept on a stack: no recursion (deep trees
+    // cannot overflow), and no `parent()` calls, which tree-sitter answers from the root.
+    let mut ancestors: Vec<Node> = Vec::new();
     'walk: loop {
         let node = cursor.node();
         match node.kind() {
             "call_expression" => {
-                if let Some(call) = prisma_call(node, src) {
+                if let Some(call) = prisma_call(node, &ancestors, src) {
                     facts.calls.push(call);
                 }
             }
@@ -128,6 +132,7 @@ pub fn extract(root: Node, src: &str) -> PrismaFacts {
             _ => {}
         }
         if cursor.goto_first_child() {
+            ancestors.push(node);
             continue;
         }
         loop {
@@ -137,12 +142,14 @@ pub fn extract(root: Node, src: &str) -> PrismaFacts {
             if !cursor.goto_parent() {
                 break 'walk;
             }
+            ancestors.pop();
         }
     }
     facts
 }
 
-fn prisma_call(node: Node, src: &str) -> Option<PrismaCall> {
+/// `node` is a call; `anc` its ancestors, the root first.
+fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<PrismaCall> {
     let function = node.child_by_field_name("function")?;
     if function.kind() != "member_expression" {
         return None;
@@ -167,7 +174,8 @@ fn prisma_call(node: Node, src: &str) -> Option<PrismaCall> {
     }
     let args = node.child_by_field_name("arguments")?;
     let first = args.named_child(0).map(unwrap_expr);
-    let scope = enclosing_function(node);
+    let scope_at = anc.iter().rposition(|n| FUNCTIONS.contains(&n.kind()));
+    let scope = scope_at.map(|i| anc[i]).or_else(|| anc.first().copied());
     let (filter, bounded) = match first {
         None => (
             Filter {
@@ -226,25 +234,27 @@ fn prisma_call(node: Node, src: &str) -> Option<PrismaCall> {
         snippet: line_text.chars().take(120).collect(),
         filter,
         bounded,
-        in_loop: loop_around(node, src),
-        returned: result_leaves(node, src, scope),
-        result_fields: result_fields(node, src, scope),
-        in_route_callback: scope.is_some_and(|f| is_route_callback(f, src)),
-        method: enclosing_method(node, src),
+        in_loop: loop_around(node, anc, src),
+        returned: result_leaves(node, anc, src, scope),
+        result_fields: result_fields(node, anc, src, scope),
+        in_route_callback: scope_at.is_some_and(|i| is_route_callback(&anc[..i], src)),
+        method: enclosing_method(anc, src),
     })
 }
 
 /// The value of `key: value` (or shorthand `key`) in an object literal.
 fn property<'t>(obj: Node<'t>, key: &str, src: &str) -> Option<Node<'t>> {
     let mut c = obj.walk();
-    let found = obj.named_children(&mut c).find_map(|child| match child.kind() {
-        "pair" => {
-            let k = child.child_by_field_name("key")?;
-            (key_name(k, src)? == key).then(|| child.child_by_field_name("value"))?
-        }
-        "shorthand_property_identifier" => (text(child, src) == key).then_some(child),
-        _ => None,
-    });
+    let found = obj
+        .named_children(&mut c)
+        .find_map(|child| match child.kind() {
+            "pair" => {
+                let k = child.child_by_field_name("key")?;
+                (key_name(k, src)? == key).then(|| child.child_by_field_name("value"))?
+            }
+            "shorthand_property_identifier" => (text(child, src) == key).then_some(child),
+            _ => None,
+        });
     found
 }
 
@@ -282,7 +292,7 @@ fn describe_filter(value: Node, src: &str, scope: Option<Node>, depth: usize) ->
         return f;
     };
     // Fields assigned later: `where.workspaceId = id`.
-    if value.kind() == "identifier" {
+    if is_identifier(value) {
         for field in member_assignments(text(value, src), src, scope) {
             f.constrained.push(vec![field.clone()]);
             f.used.push(field);
@@ -315,6 +325,7 @@ fn describe_filter(value: Node, src: &str, scope: Option<Node>, depth: usize) ->
                     Some(sub) if !sub.unknown || !sub.constrained.is_empty() => {
                         f.constrained.extend(sub.constrained);
                         f.used.extend(sub.used);
+                        f.fuzzy.extend(sub.fuzzy);
                         f.unknown |= sub.unknown;
                     }
                     _ => f.unknown = true,
@@ -334,6 +345,7 @@ fn combine(f: &mut Filter, name: &str, v: Node, src: &str, scope: Option<Node>, 
             for sub in branches(v, src, scope, depth) {
                 f.constrained.extend(sub.constrained);
                 f.used.extend(sub.used);
+                f.fuzzy.extend(sub.fuzzy);
                 f.unknown |= sub.unknown;
             }
         }
@@ -360,6 +372,13 @@ fn combine(f: &mut Filter, name: &str, v: Node, src: &str, scope: Option<Node>, 
         _ => {
             f.used.push(name.to_string());
             f.constrained.push(vec![name.to_string()]);
+            if v.kind() == "object"
+                && ["contains", "endsWith", "search"]
+                    .iter()
+                    .any(|op| property(v, op, src).is_some())
+            {
+                f.fuzzy.push(name.to_string());
+            }
             // A relation filter or a compound key: `{ project: { workspaceId } }`.
             if v.kind() == "object" {
                 let sub = describe_filter(v, src, scope, depth + 1);
@@ -395,16 +414,11 @@ fn branches(v: Node, src: &str, scope: Option<Node>, depth: usize) -> Vec<Filter
 
 /// An identifier bound to an object literal in the enclosing function (or at top level).
 fn resolve_object<'t>(node: Node<'t>, src: &str, scope: Option<Node<'t>>) -> Option<Node<'t>> {
-    if node.kind() != "identifier" {
+    if !is_identifier(node) {
         return None;
     }
     let name = text(node, src);
-    let mut search = scope.unwrap_or(node);
-    if scope.is_none() {
-        while let Some(p) = search.parent() {
-            search = p;
-        }
-    }
+    let search = scope?;
     let mut found = None;
     let mut cursor = search.walk();
     'walk: loop {
@@ -456,6 +470,11 @@ fn member_assignments(name: &str, src: &str, scope: Option<Node>) -> Vec<String>
     out
 }
 
+/// `x`, or the shorthand `{ x }` that stands for `{ x: x }`.
+fn is_identifier(node: Node) -> bool {
+    matches!(node.kind(), "identifier" | "shorthand_property_identifier")
+}
+
 fn is_ident_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
 }
@@ -469,23 +488,11 @@ const FUNCTIONS: &[&str] = &[
     "generator_function_declaration",
 ];
 
-fn enclosing_function(node: Node) -> Option<Node> {
-    let mut n = node.parent();
-    while let Some(p) = n {
-        if FUNCTIONS.contains(&p.kind()) {
-            return Some(p);
-        }
-        n = p.parent();
-    }
-    None
-}
-
 /// The loop the call is awaited in, or the `.map(async ...)`-style callback it runs in.
-fn loop_around(node: Node, src: &str) -> Option<usize> {
+fn loop_around(node: Node, anc: &[Node], src: &str) -> Option<usize> {
     let mut awaited = false;
-    let mut n = node.parent();
     let mut child = node;
-    while let Some(p) = n {
+    for (i, &p) in anc.iter().enumerate().rev() {
         match p.kind() {
             "await_expression" => awaited = true,
             "for_statement" | "for_in_statement" | "while_statement" | "do_statement"
@@ -495,7 +502,7 @@ fn loop_around(node: Node, src: &str) -> Option<usize> {
             }
             k if FUNCTIONS.contains(&k) => {
                 // A callback passed to `.map` / `.forEach` / `.flatMap` over a collection.
-                let call = p.parent().filter(|a| a.kind() == "arguments")?.parent()?;
+                let call = callee_of_callback(&anc[..i])?;
                 let f = call.child_by_field_name("function")?;
                 if f.kind() != "member_expression" {
                     return None;
@@ -508,9 +515,38 @@ fn loop_around(node: Node, src: &str) -> Option<usize> {
             _ => {}
         }
         child = p;
-        n = p.parent();
     }
     None
+}
+
+/// For a function whose ancestors are `anc`: the call it is an argument of.
+fn callee_of_callback<'t>(anc: &[Node<'t>]) -> Option<Node<'t>> {
+    match anc {
+        [.., call, args] if args.kind() == "arguments" && call.kind() == "call_expression" => {
+            Some(*call)
+        }
+        _ => None,
+    }
+}
+
+/// The outermost expression that is the call's value (through await, parentheses, `as`),
+/// and the node that holds it.
+fn value_holder<'t>(node: Node<'t>, anc: &[Node<'t>]) -> (Node<'t>, Option<Node<'t>>, usize) {
+    let mut top = node;
+    let mut i = anc.len();
+    while i > 0
+        && matches!(
+            anc[i - 1].kind(),
+            "await_expression"
+                | "parenthesized_expression"
+                | "as_expression"
+                | "non_null_expression"
+        )
+    {
+        top = anc[i - 1];
+        i -= 1;
+    }
+    (top, i.checked_sub(1).map(|j| anc[j]), i)
 }
 
 /// Is `child` the loop's body (not its condition or iterable)?
@@ -519,57 +555,39 @@ fn is_loop_body(lp: Node, child: Node) -> bool {
 }
 
 /// Does the call's result leave its function (returned, or sent as the response)?
-fn result_leaves(node: Node, src: &str, scope: Option<Node>) -> bool {
-    // Climb through await / parentheses / `as`.
-    let mut top = node;
-    while let Some(p) = top.parent() {
-        if matches!(
-            p.kind(),
-            "await_expression" | "parenthesized_expression" | "as_expression" | "non_null_expression"
-        ) {
-            top = p;
-        } else {
-            break;
-        }
-    }
-    let Some(parent) = top.parent() else {
+fn result_leaves(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bool {
+    let (top, parent, at) = value_holder(node, anc);
+    let Some(parent) = parent else {
         return false;
     };
     match parent.kind() {
         "return_statement" => true,
         "arrow_function" => parent.child_by_field_name("body") == Some(top),
-        "arguments" => parent.parent().is_some_and(|c| sends_response(c, src)),
+        "arguments" => at >= 2 && sends_response(anc[at - 2], src),
         "variable_declarator" => {
-            let (Some((decl, var)), Some(scope)) = (declared_result(node, src), scope) else {
+            let (Some((decl, var)), Some(scope)) = (declared_result(node, anc, src), scope) else {
                 return false;
             };
-            flows_out(&var, &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())])
+            flows_out(
+                &var,
+                &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())],
+            )
         }
         _ => false,
     }
 }
 
 /// The declarator `const x = await <call>` the call initialises, if any.
-fn declared_result<'t>(node: Node<'t>, src: &str) -> Option<(Node<'t>, String)> {
-    let mut top = node;
-    while let Some(p) = top.parent() {
-        if matches!(
-            p.kind(),
-            "await_expression" | "parenthesized_expression" | "as_expression" | "non_null_expression"
-        ) {
-            top = p;
-        } else {
-            break;
-        }
-    }
-    let parent = top.parent().filter(|p| p.kind() == "variable_declarator")?;
+fn declared_result<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<(Node<'t>, String)> {
+    let (_, parent, _) = value_holder(node, anc);
+    let parent = parent.filter(|p| p.kind() == "variable_declarator")?;
     let name = parent.child_by_field_name("name")?;
     (name.kind() == "identifier").then(|| (parent, text(name, src).to_string()))
 }
 
 /// `x.field` / `x?.field` reads of the call's result after it, in the same function.
-fn result_fields(node: Node, src: &str, scope: Option<Node>) -> Vec<String> {
-    let (Some((decl, var)), Some(scope)) = (declared_result(node, src), scope) else {
+fn result_fields(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> Vec<String> {
+    let (Some((decl, var)), Some(scope)) = (declared_result(node, anc, src), scope) else {
         return Vec::new();
     };
     let body = &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())];
@@ -638,49 +656,39 @@ fn mentions(hay: &str, word: &str) -> bool {
     false
 }
 
-/// `router.get('/x', handler)`-style: the function is an argument of an HTTP-verb call.
-fn is_route_callback(function: Node, src: &str) -> bool {
-    let Some(call) = function
-        .parent()
-        .filter(|a| a.kind() == "arguments")
-        .and_then(|a| a.parent())
-    else {
+/// `router.get('/x', handler)`-style: the function (whose ancestors are `anc`) is an
+/// argument of an HTTP-verb call whose first argument is a path.
+fn is_route_callback(anc: &[Node], src: &str) -> bool {
+    let Some(call) = callee_of_callback(anc) else {
         return false;
     };
     call.child_by_field_name("function")
         .filter(|f| f.kind() == "member_expression")
         .and_then(|f| f.child_by_field_name("property"))
-        .is_some_and(|p| matches!(text(p, src), "get" | "post" | "put" | "patch" | "delete" | "all"))
+        .is_some_and(|p| {
+            matches!(
+                text(p, src),
+                "get" | "post" | "put" | "patch" | "delete" | "all"
+            )
+        })
         && call
             .child_by_field_name("arguments")
             .and_then(|a| a.named_child(0))
             .is_some_and(|first| matches!(first.kind(), "string" | "template_string"))
 }
 
-fn enclosing_method(node: Node, src: &str) -> Option<(String, String)> {
-    let mut n = node.parent();
-    while let Some(p) = n {
-        if p.kind() == "method_definition" {
-            let method = text(p.child_by_field_name("name")?, src).to_string();
-            let class = class_name_of(p, src)?;
-            return Some((class, method));
-        }
-        n = p.parent();
-    }
-    None
-}
-
-fn class_name_of(node: Node, src: &str) -> Option<String> {
-    let mut n = node.parent();
-    while let Some(p) = n {
-        if matches!(p.kind(), "class_declaration" | "abstract_class_declaration" | "class") {
-            return p
-                .child_by_field_name("name")
-                .map(|id| text(id, src).to_string());
-        }
-        n = p.parent();
-    }
-    None
+/// (class, method) of the innermost method among the ancestors.
+fn enclosing_method(anc: &[Node], src: &str) -> Option<(String, String)> {
+    let at = anc.iter().rposition(|n| n.kind() == "method_definition")?;
+    let method = text(anc[at].child_by_field_name("name")?, src).to_string();
+    let class = anc[..at].iter().rev().find(|n| {
+        matches!(
+            n.kind(),
+            "class_declaration" | "abstract_class_declaration" | "class"
+        )
+    })?;
+    let name = class.child_by_field_name("name")?;
+    Some((text(name, src).to_string(), method))
 }
 
 const HTTP_DECORATORS: &[&str] = &["Get", "Post", "Put", "Patch", "Delete", "All"];
@@ -811,12 +819,18 @@ class S {
 "#;
         let c = calls(src);
         assert_eq!(c.len(), 4);
-        assert!(c[0].filter.constrained.contains(&vec!["workspaceId".to_string()]));
+        assert!(c[0]
+            .filter
+            .constrained
+            .contains(&vec!["workspaceId".to_string()]));
         assert!(c[0].returned);
         assert_eq!(c[0].method, Some(("S".into(), "a".into())));
         assert!(c[1].filter.unknown);
         assert_eq!(c[1].receiver, "this.db");
-        assert!(c[2].filter.constrained.contains(&vec!["workspaceId".to_string()]));
+        assert!(c[2]
+            .filter
+            .constrained
+            .contains(&vec!["workspaceId".to_string()]));
         assert!(!c[2].filter.unknown);
         assert!(c[3].filter.constrained.is_empty(), "{:?}", c[3].filter);
         assert!(!c[3].bounded);

@@ -518,6 +518,9 @@ enum Role { ADMIN MEMBER }
     fn broken_schema_reports_lines() {
         let s = parse("model A {\n  id Int @id\n  ??? nonsense\n");
         assert!(s.errors.iter().any(|(l, _)| *l == 3));
-        assert!(s.errors.iter().any(|(l, m)| *l == 1 && m.contains("never closed")));
+        assert!(s
+            .errors
+            .iter()
+            .any(|(l, m)| *l == 1 && m.contains("never closed")));
     }
 }

@@ -354,7 +354,10 @@ impl Compiler<'_> {
             }
         };
         let files = match &raw.files {
-            None => None,
+            // A condition looks at the files its parent looks at (a package.json, a workflow).
+            None => self
+                .parent_for(within)
+                .and_then(|p| self.patterns[p].files.clone()),
             Some(globs) => Some(self.globset(globs, rule, line, col)?),
         };
         let explicit_literals = raw.literals.clone();

@@ -154,8 +154,7 @@ pub fn scan_all(
             } else {
                 &tsx
             };
-            guarded(rel, || parse_pending(p, rel, batch))
-                .unwrap_or_else(|n| Parsed {
+            guarded(rel, || parse_pending(p, rel, batch)).unwrap_or_else(|n| Parsed {
                 index: p.index,
                 hits: Vec::new(),
                 nest: None,
@@ -208,8 +207,11 @@ fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> Parsed {
                     "partially parsed: syntax the grammar does not know; the rest was audited",
                 ));
             }
+            // A merged query costs a pass over the tree: run only chunks this file needs.
             for (query, owner) in &batch.chunks {
-                run_query(query, owner, &p.queries, &tree, &lines, &mut hits);
+                if p.queries.iter().any(|q| owner.contains(q)) {
+                    run_query(query, owner, &p.queries, &tree, &lines, &mut hits);
+                }
             }
             if p.nest {
                 nest_facts = Some(nest::extract(tree.root_node(), &p.text));
