@@ -8,7 +8,7 @@
 use crate::facts::prisma_calls::PrismaCall;
 use crate::facts::prisma_schema::{Field, IndexKind, Model};
 use crate::model::{Confidence, Location};
-use crate::workspace::apps::{contains, App};
+use crate::workspace::apps::{contains, is_script, App};
 use crate::workspace::scan::ScannedFile;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,7 +49,13 @@ impl Analyzer {
     /// The options an analyzer accepts (each a list of strings).
     pub fn options(self) -> &'static [&'static str] {
         match self {
-            Analyzer::TenantScope => &["tenant_fields", "exempt_paths", "operations"],
+            Analyzer::TenantScope => &[
+                "tenant_fields",
+                "owner_fields",
+                "token_words",
+                "exempt_paths",
+                "operations",
+            ],
             _ => &[],
         }
     }
@@ -215,6 +221,8 @@ impl<'a> PrismaIndex<'a> {
         let files: &'a [ScannedFile] = self.files;
         unit_files
             .iter()
+            // Seeds, scripts and migrations are not the running application.
+            .filter(|&&i| !is_script(&files[i].rel))
             .filter_map(|&i| files[i].facts.prisma_calls.as_ref().map(|p| (i, p)))
             .flat_map(|(i, p)| p.calls.iter().map(move |c| (i, c)))
             .filter_map(|(i, c)| by_accessor.get(&c.accessor).map(|m| (i, c, *m)))
@@ -270,9 +278,18 @@ impl<'a> PrismaIndex<'a> {
                 .unwrap_or_else(|| option("exempt_paths")),
         );
         let operations = option("operations");
+        let owner_fields: Vec<String> = option("owner_fields")
+            .iter()
+            .map(|f| f.to_lowercase())
+            .collect();
+        let token_words: Vec<String> = option("token_words")
+            .iter()
+            .map(|f| f.to_lowercase())
+            .collect();
         let is_tenant = |name: &str| tenant_fields.contains(&name.to_lowercase());
+        let calls = self.calls(unit_files, models);
         let mut sites = Vec::new();
-        for (file, call, m) in self.calls(unit_files, models) {
+        for &(file, call, m) in &calls {
             if !operations.contains(&call.op) || exempt.is_match(&self.files[file].rel) {
                 continue;
             }
@@ -296,25 +313,76 @@ impl<'a> PrismaIndex<'a> {
                 .map(|f| f.name.as_str())
                 .collect();
             let filter = &call.filter;
-            let scoped = filter.constrained.iter().any(|path| {
+            let tenant_path = |path: &Vec<String>| {
                 path.iter().any(|p| is_tenant(p))
                     || path
                         .first()
                         .is_some_and(|p| tenant_relations.contains(&p.as_str()))
+            };
+            // Rows of the acting user (`{ userId }`, `{ creatorUid }`, a relation to User), or
+            // of the tenants the user belongs to (`team: { members: { some: { userId } } }`).
+            let owner_path = |path: &Vec<String>| {
+                path.last()
+                    .is_some_and(|last| owner_fields.contains(&last.to_lowercase()))
+                    || path.len() == 1 && references_user(model, &path[0])
+            };
+            let scoped = filter.constrained.iter().any(tenant_path);
+            let by_owner = filter.constrained.iter().any(owner_path);
+            // An OR each of whose branches is scoped by the tenant or by the owner.
+            let branches_scoped = filter.or_groups.iter().any(|group| {
+                group
+                    .iter()
+                    .all(|branch| branch.iter().any(|p| tenant_path(p) || owner_path(p)))
             });
-            // A lookup by a unique key other than the id establishes the tenant itself.
+            // A lookup by a unique key other than the id establishes the tenant itself, also
+            // through a relation (`recipients: { some: { token } }`).
             let by_unique = filter.constrained.iter().any(|path| {
                 path.len() == 1 && unique_non_id(model, &path[0])
+                    || path.len() == 2
+                        && model
+                            .field(&path[0])
+                            .filter(|f| f.relation.is_some() || f.list)
+                            .and_then(|f| models.iter().find(|m| m.model.name == f.ty))
+                            .is_some_and(|target| unique_non_id(target.model, &path[1]))
                     || path.len() >= 2
                         && model.indexes.iter().any(|i| {
                             i.kind == IndexKind::Unique && i.key == path[0] && i.fields.len() > 1
                         })
             });
+            // A secret the caller presents (`{ token }`, `recipients: { some: { token } }`,
+            // `{ keyHash }`) grants access by itself, unique in the schema or not.
+            let by_token = filter.constrained.iter().any(|path| {
+                path.last().is_some_and(|last| {
+                    let last = last.to_lowercase();
+                    token_words.iter().any(|w| last.contains(w.as_str()))
+                })
+            });
             let checked_after = call.result_fields.iter().any(|f| is_tenant(f));
-            if scoped || by_unique || checked_after {
+            // Every value comes from a row fetched earlier in the same function
+            // (`where: { id: collection.id }` after a scoped fetch of `collection`).
+            let fetched: Vec<&str> = calls
+                .iter()
+                .filter(|(f, c, _)| {
+                    *f == file && c.scope_start == call.scope_start && c.line < call.line
+                })
+                .filter_map(|(_, c, _)| c.result_var.as_deref())
+                .collect();
+            let from_fetched_row = !filter.values.is_empty()
+                && filter.values.iter().all(|(_, v)| {
+                    let base = v.split(['.', '?', '!']).next().unwrap_or("");
+                    v.len() > base.len() && fetched.contains(&base)
+                });
+            if scoped
+                || by_unique
+                || by_token
+                || checked_after
+                || by_owner
+                || branches_scoped
+                || from_fetched_row
+            {
                 continue;
             }
-            let client = format!("{}.{}.{}()", call.receiver, call.accessor, call.op);
+            let client = client_call(call);
             let schema_at = self.location(m.file, tenant.line);
             let (message, confidence) = if filter.unknown {
                 (
@@ -327,6 +395,11 @@ impl<'a> PrismaIndex<'a> {
             } else {
                 let what = if filter.absent {
                     "has no `where`".to_string()
+                } else if filter.used.iter().any(|u| is_tenant(u)) {
+                    format!(
+                        "uses `{}` only inside OR / NOT, which does not restrict every row,",
+                        tenant.name
+                    )
                 } else {
                     let mut used = filter.used.clone();
                     used.dedup();
@@ -450,8 +523,8 @@ impl<'a> PrismaIndex<'a> {
                 sites.push(Site {
                     location: self.location(m.file, f.line),
                     message: format!(
-                        "{}.{} is filtered on in code ({site}: {}.{}.{}) and no index starts with it: the query scans the table; add @@index([{}])",
-                        model.name, f.name, call.receiver, call.accessor, call.op, f.name
+                        "{}.{} is filtered on in code ({site}: {}) and no index starts with it: the query scans the table; add @@index([{}])",
+                        model.name, f.name, client_call(call), f.name
                     ),
                     snippet: format!("{} {}", f.name, f.ty),
                     confidence: Confidence::High,
@@ -528,8 +601,8 @@ impl<'a> PrismaIndex<'a> {
             sites.push(Site {
                 location: self.call_site(file, call),
                 message: format!(
-                    "{}.{}.findMany() without `take` is {via}: the response grows with the {} table; page it (take/skip or cursor) and cap the page size",
-                    call.receiver, call.accessor, m.model.name
+                    "{} without `take` is {via}: the response grows with the {} table; page it (take/skip or cursor) and cap the page size",
+                    client_call(call), m.model.name
                 ),
                 snippet: call.snippet.clone(),
                 confidence: Confidence::High,
@@ -560,6 +633,26 @@ impl<'a> PrismaIndex<'a> {
         }
         sites
     }
+}
+
+/// `this.prisma.user.findMany()`; a compound receiver in parentheses: `(tx || this.prisma)`.
+fn client_call(call: &PrismaCall) -> String {
+    let receiver = if call.receiver.contains(' ') {
+        format!("({})", call.receiver)
+    } else {
+        call.receiver.clone()
+    };
+    format!("{receiver}.{}.{}()", call.accessor, call.op)
+}
+
+/// Is the field the foreign key of a relation to the User model?
+fn references_user(model: &Model, field: &str) -> bool {
+    model.fields.iter().any(|f| {
+        f.relation
+            .as_ref()
+            .is_some_and(|r| r.fields.iter().any(|x| x == field))
+            && matches!(f.ty.as_str(), "User" | "Users")
+    })
 }
 
 fn unique_non_id(model: &Model, field: &str) -> bool {

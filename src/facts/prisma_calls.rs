@@ -40,8 +40,14 @@ pub struct Filter {
     /// workspaceId]` for a relation filter, `[ws_slug, workspaceId]` for a compound key.
     /// Members of AND count; an OR counts for what all its branches share; NOT never does.
     pub constrained: Vec<Vec<String>>,
+    /// Each OR whose branches do not share a constraint: per branch, its constrained paths
+    /// (so a rule can accept "every branch is scoped, one way or another").
+    pub or_groups: Vec<Vec<Vec<Vec<String>>>>,
     /// Top-level field names the filter uses anywhere (AND, OR and NOT included).
     pub used: Vec<String>,
+    /// The value each directly constrained field is compared with, as written
+    /// (`id` → `collection.id`).
+    pub values: Vec<(String, String)>,
     /// Fields matched by substring (`contains`, `endsWith`, `search`): no B-tree index helps.
     pub fuzzy: Vec<String>,
     /// Part of the filter could not be seen (an unresolved identifier, call or spread).
@@ -69,6 +75,10 @@ pub struct PrismaCall {
     pub in_route_callback: bool,
     /// (class, method) enclosing the call.
     pub method: Option<(String, String)>,
+    /// The variable the result is stored in (`const row = await ...`).
+    pub result_var: Option<String>,
+    /// Start byte of the enclosing function: calls with the same value share a scope.
+    pub scope_start: usize,
     /// Fields read from the result later in the function (`if (doc.teamId !== teamId)`):
     /// a tenant check made after the fetch.
     pub result_fields: Vec<String>,
@@ -239,6 +249,8 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         result_fields: result_fields(node, anc, src, scope),
         in_route_callback: scope_at.is_some_and(|i| is_route_callback(&anc[..i], src)),
         method: enclosing_method(anc, src),
+        result_var: declared_result(node, anc, src).map(|(_, v)| v),
+        scope_start: scope.map(|s| s.start_byte()).unwrap_or(0),
     })
 }
 
@@ -304,6 +316,7 @@ fn describe_filter(value: Node, src: &str, scope: Option<Node>, depth: usize) ->
             "shorthand_property_identifier" => {
                 let name = text(child, src).to_string();
                 f.constrained.push(vec![name.clone()]);
+                f.values.push((name.clone(), name.clone()));
                 f.used.push(name);
             }
             "pair" => {
@@ -324,6 +337,8 @@ fn describe_filter(value: Node, src: &str, scope: Option<Node>, depth: usize) ->
                 match inner.map(|i| describe_filter(i, src, scope, depth + 1)) {
                     Some(sub) if !sub.unknown || !sub.constrained.is_empty() => {
                         f.constrained.extend(sub.constrained);
+                        f.or_groups.extend(sub.or_groups);
+                        f.values.extend(sub.values);
                         f.used.extend(sub.used);
                         f.fuzzy.extend(sub.fuzzy);
                         f.unknown |= sub.unknown;
@@ -344,6 +359,8 @@ fn combine(f: &mut Filter, name: &str, v: Node, src: &str, scope: Option<Node>, 
         "AND" => {
             for sub in branches(v, src, scope, depth) {
                 f.constrained.extend(sub.constrained);
+                f.or_groups.extend(sub.or_groups);
+                f.values.extend(sub.values);
                 f.used.extend(sub.used);
                 f.fuzzy.extend(sub.fuzzy);
                 f.unknown |= sub.unknown;
@@ -359,6 +376,10 @@ fn combine(f: &mut Filter, name: &str, v: Node, src: &str, scope: Option<Node>, 
                     }
                 }
             }
+            if !subs.is_empty() {
+                f.or_groups
+                    .push(subs.iter().map(|s| s.constrained.clone()).collect());
+            }
             for s in &subs {
                 f.used.extend(s.used.iter().cloned());
                 f.unknown |= s.unknown;
@@ -372,6 +393,7 @@ fn combine(f: &mut Filter, name: &str, v: Node, src: &str, scope: Option<Node>, 
         _ => {
             f.used.push(name.to_string());
             f.constrained.push(vec![name.to_string()]);
+            f.values.push((name.to_string(), text(v, src).to_string()));
             if v.kind() == "object"
                 && ["contains", "endsWith", "search"]
                     .iter()
