@@ -289,6 +289,8 @@ impl<'a> PrismaIndex<'a> {
         let is_tenant = |name: &str| tenant_fields.contains(&name.to_lowercase());
         let calls = self.calls(unit_files, models);
         let mut sites = Vec::new();
+        // Calls judged safe so far, for "a write by the same id after a checked fetch".
+        let mut safe: Vec<(usize, &PrismaCall)> = Vec::new();
         for &(file, call, m) in &calls {
             if !operations.contains(&call.op) || exempt.is_match(&self.files[file].rel) {
                 continue;
@@ -357,16 +359,39 @@ impl<'a> PrismaIndex<'a> {
                     token_words.iter().any(|w| last.contains(w.as_str()))
                 })
             });
-            let checked_after = call.result_fields.iter().any(|f| is_tenant(f));
+            // A read whose result's tenant is read (or which is handed to an access check)
+            // right after; a write cannot be protected that way.
+            let read = call.op.starts_with("find") || call.op == "count";
+            let checked_after = read
+                && (call.result_checked
+                    || call
+                        .result_fields
+                        .iter()
+                        .any(|f| is_tenant(f) || tenant_relations.contains(&f.as_str())));
+            // A total count or aggregate over the table returns a number, not rows.
+            let global_number = filter.absent && matches!(call.op.as_str(), "count" | "aggregate");
+            // The same values as an earlier call on the model that was safe (`update({ where:
+            // { id } })` after a checked `findUnique({ where: { id } })`).
+            let same_as_safe = !filter.values.is_empty()
+                && safe.iter().any(|(f, c)| {
+                    *f == file
+                        && c.scope_start == call.scope_start
+                        && c.accessor == call.accessor
+                        && filter.values.iter().all(|v| c.filter.values.contains(v))
+                });
             // Every value comes from a row fetched earlier in the same function
-            // (`where: { id: collection.id }` after a scoped fetch of `collection`).
-            let fetched: Vec<&str> = calls
+            // (`where: { id: collection.id }` after a scoped fetch of `collection`), or from a
+            // loop variable / callback parameter over such rows.
+            let mut fetched: Vec<&str> = calls
                 .iter()
-                .filter(|(f, c, _)| {
-                    *f == file && c.scope_start == call.scope_start && c.line < call.line
-                })
+                .filter(|(f, c, _)| *f == file && c.line < call.line)
                 .filter_map(|(_, c, _)| c.result_var.as_deref())
                 .collect();
+            for (alias, rows) in &call.row_aliases {
+                if fetched.contains(&rows.as_str()) {
+                    fetched.push(alias);
+                }
+            }
             let from_fetched_row = !filter.values.is_empty()
                 && filter.values.iter().all(|(_, v)| {
                     let base = v.split(['.', '?', '!']).next().unwrap_or("");
@@ -379,7 +404,10 @@ impl<'a> PrismaIndex<'a> {
                 || by_owner
                 || branches_scoped
                 || from_fetched_row
+                || global_number
+                || same_as_safe
             {
+                safe.push((file, call));
                 continue;
             }
             let client = client_call(call);

@@ -79,6 +79,12 @@ pub struct PrismaCall {
     pub result_var: Option<String>,
     /// Start byte of the enclosing function: calls with the same value share a scope.
     pub scope_start: usize,
+    /// The result is handed to an access check later in the function
+    /// (`if (!(await this.checkAccess(doc, user))) throw ...`).
+    pub result_checked: bool,
+    /// Loop variables and callback parameters that stand for a row of a collection:
+    /// (alias, collection) for `for (const r of rows)` and `rows.map((r) => ...)`.
+    pub row_aliases: Vec<(String, String)>,
     /// Fields read from the result later in the function (`if (doc.teamId !== teamId)`):
     /// a tenant check made after the fetch.
     pub result_fields: Vec<String>,
@@ -250,6 +256,8 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         in_route_callback: scope_at.is_some_and(|i| is_route_callback(&anc[..i], src)),
         method: enclosing_method(anc, src),
         result_var: declared_result(node, anc, src).map(|(_, v)| v),
+        result_checked: result_checked(node, anc, src, scope),
+        row_aliases: row_aliases(anc, src),
         scope_start: scope.map(|s| s.start_byte()).unwrap_or(0),
     })
 }
@@ -635,6 +643,76 @@ fn result_fields(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> Ve
             if !field.is_empty() && !out.contains(&field) {
                 out.push(field);
             }
+        }
+    }
+    out
+}
+
+/// Is the stored result passed to a function whose name says it checks access?
+fn result_checked(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bool {
+    static CHECK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b\w*(?:[Cc]heck|[Aa]ssert|[Vv]erify|[Aa]uthori[sz]e|[Ee]nsure|[Cc]an[A-Z]|[Aa]ccess|[Pp]ermission)\w*\s*\(([^()]*)\)",
+        )
+        .expect("static regex")
+    });
+    let (Some((decl, var)), Some(scope)) = (declared_result(node, anc, src), scope) else {
+        return false;
+    };
+    let body = &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())];
+    CHECK
+        .captures_iter(body)
+        .any(|c| c.get(1).is_some_and(|args| mentions(args.as_str(), &var)))
+}
+
+/// `for (const r of rows)` and `rows.map((r) => ...)` around the call: r stands for a row.
+fn row_aliases(anc: &[Node], src: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, n) in anc.iter().enumerate() {
+        match n.kind() {
+            "for_in_statement" => {
+                let left = n.child_by_field_name("left");
+                let right = n.child_by_field_name("right").map(unwrap_expr);
+                if let (Some(l), Some(r)) = (left, right) {
+                    if l.kind() == "identifier" && r.kind() == "identifier" {
+                        out.push((text(l, src).to_string(), text(r, src).to_string()));
+                    }
+                }
+            }
+            k if FUNCTIONS.contains(&k) => {
+                let Some(call) = callee_of_callback(&anc[..i]) else {
+                    continue;
+                };
+                let Some(f) = call
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "member_expression")
+                else {
+                    continue;
+                };
+                let (Some(object), Some(method)) = (
+                    f.child_by_field_name("object").map(unwrap_expr),
+                    f.child_by_field_name("property"),
+                ) else {
+                    continue;
+                };
+                if object.kind() != "identifier"
+                    || !matches!(text(method, src), "map" | "forEach" | "flatMap" | "filter")
+                {
+                    continue;
+                }
+                let param = n
+                    .child_by_field_name("parameter")
+                    .or_else(|| {
+                        n.child_by_field_name("parameters")
+                            .and_then(|p| p.named_child(0))
+                            .and_then(|p| p.child_by_field_name("pattern").or(Some(p)))
+                    })
+                    .filter(|p| p.kind() == "identifier");
+                if let Some(p) = param {
+                    out.push((text(p, src).to_string(), text(object, src).to_string()));
+                }
+            }
+            _ => {}
         }
     }
     out
