@@ -491,6 +491,12 @@ impl<'a> PrismaIndex<'a> {
         let fk_auto_indexed =
             p.provider.as_deref() == Some("mysql") && p.relation_mode.as_deref() != Some("prisma");
         let mongo = p.provider.as_deref() == Some("mongodb");
+        let enums: Vec<String> = p
+            .schema_files
+            .iter()
+            .filter_map(|&i| self.files[i].facts.schema.as_ref())
+            .flat_map(|s| s.enums.iter().cloned())
+            .collect();
         if !fk_auto_indexed && !mongo {
             for m in models {
                 for f in &m.model.fields {
@@ -543,21 +549,33 @@ impl<'a> PrismaIndex<'a> {
             if direct.is_empty() || direct.iter().any(|f| model.leads_an_index(&f.name)) {
                 continue;
             }
-            for f in direct {
-                if !reported.insert((model.name.clone(), f.name.clone())) {
-                    continue;
-                }
-                let site = self.call_site(file, call);
-                sites.push(Site {
-                    location: self.location(m.file, f.line),
-                    message: format!(
-                        "{}.{} is filtered on in code ({site}: {}) and no index starts with it: the query scans the table; add @@index([{}])",
-                        model.name, f.name, client_call(call), f.name
-                    ),
-                    snippet: format!("{} {}", f.name, f.ty),
-                    confidence: Confidence::High,
-                });
+            // One suggestion per query, led by a selective column: an index on a Boolean, an
+            // enum or a soft-delete timestamp alone barely narrows the scan.
+            let Some(lead) = direct.iter().find(|f| selective(f, &enums)) else {
+                continue;
+            };
+            if !reported.insert((model.name.clone(), lead.name.clone())) {
+                continue;
             }
+            let rest: Vec<&str> = direct
+                .iter()
+                .filter(|f| f.name != lead.name)
+                .map(|f| f.name.as_str())
+                .collect();
+            let columns = std::iter::once(lead.name.as_str())
+                .chain(rest.iter().copied())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let site = self.call_site(file, call);
+            sites.push(Site {
+                location: self.location(m.file, lead.line),
+                message: format!(
+                    "{}.{} is filtered on in code ({site}: {}) and no index starts with it (nor with any other field of that filter): the query scans the table; add @@index([{columns}])",
+                    model.name, lead.name, client_call(call)
+                ),
+                snippet: format!("{} {}", lead.name, lead.ty),
+                confidence: Confidence::High,
+            });
         }
         sites
     }
@@ -661,6 +679,16 @@ impl<'a> PrismaIndex<'a> {
         }
         sites
     }
+}
+
+/// Does an index led by this field narrow a scan? Not a Boolean, an enum or `deletedAt`.
+fn selective(field: &Field, enums: &[String]) -> bool {
+    field.ty != "Boolean"
+        && !enums.contains(&field.ty)
+        && !matches!(
+            field.name.as_str(),
+            "deletedAt" | "deleted_at" | "archivedAt"
+        )
 }
 
 /// `this.prisma.user.findMany()`; a compound receiver in parentheses: `(tx || this.prisma)`.
