@@ -3,3 +3,4 @@
 
 pub mod nest_global;
 pub mod prisma;
+pub mod provenance;

@@ -5,7 +5,8 @@
 //! folder). Each application uses the project inside its folder, else the nearest one above
 //! it, else the only one in the repository when it depends on Prisma.
 
-use crate::facts::prisma_calls::PrismaCall;
+use super::provenance::{base_identifier, is_constant, Provenance};
+use crate::facts::prisma_calls::{PrismaCall, PrismaFacts};
 use crate::facts::prisma_schema::{Field, IndexKind, Model};
 use crate::model::{Confidence, Location};
 use crate::workspace::apps::{contains, is_script, App};
@@ -288,6 +289,11 @@ impl<'a> PrismaIndex<'a> {
             .collect();
         let is_tenant = |name: &str| tenant_fields.contains(&name.to_lowercase());
         let calls = self.calls(unit_files, models);
+        let all_facts: Vec<&PrismaFacts> = unit_files
+            .iter()
+            .filter_map(|&i| self.files[i].facts.prisma_calls.as_ref())
+            .collect();
+        let provenance = Provenance::build(&all_facts);
         let mut sites = Vec::new();
         // Calls judged safe so far, for "a write by the same id after a checked fetch".
         let mut safe: Vec<(usize, &PrismaCall)> = Vec::new();
@@ -393,9 +399,30 @@ impl<'a> PrismaIndex<'a> {
                 }
             }
             let from_fetched_row = !filter.values.is_empty()
-                && filter.values.iter().all(|(_, v)| {
-                    let base = v.split(['.', '?', '!']).next().unwrap_or("");
-                    v.len() > base.len() && fetched.contains(&base)
+                && filter.values.iter().any(|(_, v)| !is_constant(v))
+                && filter
+                    .values
+                    .iter()
+                    .filter(|(_, v)| !is_constant(v))
+                    .all(|(_, v)| {
+                        let base = v.split(['.', '?', '!']).next().unwrap_or("");
+                        v.len() > base.len() && fetched.contains(&base)
+                    });
+            // Every value is built on a row or a parameter that only ever receives rows
+            // (a private helper called with `collection.id`; a field resolver's parent).
+            let from_trusted = filter.values.iter().any(|(_, v)| !is_constant(v))
+                && call.method.as_ref().is_some_and(|(class, method)| {
+                    filter
+                        .values
+                        .iter()
+                        .filter(|(_, v)| !is_constant(v))
+                        .all(|(_, v)| {
+                            let base = base_identifier(v);
+                            provenance.is_row(class, method, base)
+                                || call.row_aliases.iter().any(|(alias, rows)| {
+                                    alias == base && provenance.is_row(class, method, rows)
+                                })
+                        })
                 });
             if scoped
                 || by_unique
@@ -404,6 +431,7 @@ impl<'a> PrismaIndex<'a> {
                 || by_owner
                 || branches_scoped
                 || from_fetched_row
+                || from_trusted
                 || global_number
                 || same_as_safe
             {

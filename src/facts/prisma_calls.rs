@@ -105,6 +105,37 @@ pub struct PrismaFacts {
     pub handlers: Vec<Handler>,
     /// Constructor-injected fields per class: (class, field, type name).
     pub injected: Vec<(String, String, String)>,
+    pub methods: Vec<MethodInfo>,
+    /// `this.m(args)` and `this.field.m(args)` calls made inside methods.
+    pub method_calls: Vec<MethodCall>,
+    /// Locals of methods and the identifier each is built on:
+    /// (class, method, variable, base) for `const ids = docs.map((d) => d.id)`.
+    pub derived: Vec<(String, String, String, String)>,
+}
+
+/// A class method: enough to follow where its parameters come from.
+#[derive(Debug, Clone)]
+pub struct MethodInfo {
+    pub class: String,
+    pub name: String,
+    /// `private` / `#name`: only its own class calls it.
+    pub private: bool,
+    pub params: Vec<String>,
+    /// A GraphQL `@ResolveField()` method: its `@Parent()` parameter, an object another
+    /// resolver already returned.
+    pub parent_param: Option<String>,
+}
+
+/// A call of a method on `this` (target None) or on an injected field (`this.service.m()`).
+#[derive(Debug, Clone)]
+pub struct MethodCall {
+    pub class: String,
+    pub caller: String,
+    pub target: Option<String>,
+    pub method: String,
+    pub args: Vec<String>,
+    /// Loop variables and callback parameters around the call (see `PrismaCall`).
+    pub row_aliases: Vec<(String, String)>,
 }
 
 fn text<'a>(node: Node, src: &'a str) -> &'a str {
@@ -140,10 +171,17 @@ pub fn extract(root: Node, src: &str) -> PrismaFacts {
             "call_expression" => {
                 if let Some(call) = prisma_call(node, &ancestors, src) {
                     facts.calls.push(call);
+                } else if let Some(call) = method_call(node, &ancestors, src) {
+                    facts.method_calls.push(call);
                 }
             }
             "class_declaration" | "abstract_class_declaration" => {
                 class_facts(node, src, &mut facts);
+            }
+            "variable_declarator" => {
+                if let Some(d) = derived_local(node, &ancestors, src) {
+                    facts.derived.push(d);
+                }
             }
             _ => {}
         }
@@ -164,9 +202,62 @@ pub fn extract(root: Node, src: &str) -> PrismaFacts {
     facts
 }
 
+/// `const x = <expr>` inside a method, with the identifier the expression is built on.
+fn derived_local(node: Node, anc: &[Node], src: &str) -> Option<(String, String, String, String)> {
+    let name = node.child_by_field_name("name")?;
+    let value = unwrap_expr(node.child_by_field_name("value")?);
+    if name.kind() != "identifier"
+        || value.kind() == "call_expression" && text(value, src).starts_with("this.")
+    {
+        return None;
+    }
+    let base = crate::analyzers::provenance::base_identifier(text(value, src));
+    if base.is_empty() {
+        return None;
+    }
+    let (class, method) = enclosing_method(anc, src)?;
+    Some((class, method, text(name, src).to_string(), base.to_string()))
+}
+
+/// `this.m(args)` / `this.field.m(args)` inside a class method.
+fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
+    // `await this.m<T>(x)` parses with the await inside the call's function.
+    let function = unwrap_expr(node.child_by_field_name("function")?);
+    if function.kind() != "member_expression" {
+        return None;
+    }
+    let object = function.child_by_field_name("object")?;
+    let target = match object.kind() {
+        "this" => None,
+        "member_expression"
+            if object
+                .child_by_field_name("object")
+                .is_some_and(|o| o.kind() == "this") =>
+        {
+            Some(text(object.child_by_field_name("property")?, src).to_string())
+        }
+        _ => return None,
+    };
+    let (class, caller) = enclosing_method(anc, src)?;
+    let args = node.child_by_field_name("arguments")?;
+    let mut c = args.walk();
+    let args = args
+        .named_children(&mut c)
+        .map(|a| text(a, src).to_string())
+        .collect();
+    Some(MethodCall {
+        class,
+        caller,
+        target,
+        method: text(function.child_by_field_name("property")?, src).to_string(),
+        args,
+        row_aliases: row_aliases(anc, src),
+    })
+}
+
 /// `node` is a call; `anc` its ancestors, the root first.
 fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<PrismaCall> {
-    let function = node.child_by_field_name("function")?;
+    let function = unwrap_expr(node.child_by_field_name("function")?);
     if function.kind() != "member_expression" {
         return None;
     }
@@ -812,6 +903,13 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
                     .child_by_field_name("name")
                     .map(|n| text(n, src).to_string())
                     .unwrap_or_default();
+                facts.methods.push(method_info(
+                    member,
+                    src,
+                    &class_name,
+                    &method,
+                    decorators.iter().any(|d| d == "ResolveField"),
+                ));
                 if method == "constructor" {
                     injected_fields(member, src, &class_name, facts);
                 } else if decorators
@@ -829,6 +927,46 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
             }
             _ => decorators.clear(),
         }
+    }
+}
+
+fn method_info(
+    member: Node,
+    src: &str,
+    class: &str,
+    name: &str,
+    resolve_field: bool,
+) -> MethodInfo {
+    let mut c = member.walk();
+    let private = name.starts_with('#')
+        || member
+            .children(&mut c)
+            .any(|ch| ch.kind() == "accessibility_modifier" && text(ch, src) == "private");
+    let mut params = Vec::new();
+    let mut parent_param = None;
+    if let Some(list) = member.child_by_field_name("parameters") {
+        let mut c = list.walk();
+        for p in list.named_children(&mut c) {
+            let Some(pattern) = p.child_by_field_name("pattern") else {
+                continue;
+            };
+            let param = text(pattern, src).to_string();
+            let mut d = p.walk();
+            let is_parent = p
+                .children(&mut d)
+                .any(|ch| ch.kind() == "decorator" && decorator_name(ch, src) == "Parent");
+            if resolve_field && is_parent {
+                parent_param = Some(param.clone());
+            }
+            params.push(param);
+        }
+    }
+    MethodInfo {
+        class: class.to_string(),
+        name: name.to_string(),
+        private,
+        params,
+        parent_param,
     }
 }
 
