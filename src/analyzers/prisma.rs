@@ -222,9 +222,9 @@ impl<'a> PrismaIndex<'a> {
         let files: &'a [ScannedFile] = self.files;
         unit_files
             .iter()
-            // Seeds, scripts and migrations are not the running application.
-            .filter(|&&i| !is_script(&files[i].rel))
             .filter_map(|&i| files[i].facts.prisma_calls.as_ref().map(|p| (i, p)))
+            // Seeds, scripts and migrations are not the running application.
+            .filter(|(i, _)| !is_script(&files[*i].rel))
             .flat_map(|(i, p)| p.calls.iter().map(move |c| (i, c)))
             .filter_map(|(i, c)| by_accessor.get(&c.accessor).map(|m| (i, c, *m)))
             .collect()

@@ -143,26 +143,33 @@ pub fn scan_all(
         ids.dedup();
         rules.queries.batch(&ids, lang)
     };
-    let (ts, tsx) = rayon::join(|| batch_for(Lang::TypeScript), || batch_for(Lang::Tsx));
     // Phase 2: parse only the files some query or fact extractor needs; trees die here.
-    let parsed: Vec<Parsed> = pending
-        .par_iter()
-        .map(|p| {
-            let rel = &scanned[p.index].rel;
-            let batch = if p.lang == Lang::TypeScript {
-                &ts
-            } else {
-                &tsx
-            };
-            guarded(rel, || parse_pending(p, rel, batch)).unwrap_or_else(|n| Parsed {
-                index: p.index,
-                hits: Vec::new(),
-                nest: None,
-                prisma: None,
-                notes: n,
+    // Files that need no query (Prisma and Nest facts only) are parsed while the queries
+    // compile, so the compilation does not hold both cores back.
+    let (with_queries, facts_only): (Vec<&PendingParse>, Vec<&PendingParse>) =
+        pending.iter().partition(|p| !p.queries.is_empty());
+    let no_queries = Batch { chunks: Vec::new() };
+    let run = |items: &[&PendingParse], ts: &Batch, tsx: &Batch| -> Vec<Parsed> {
+        items
+            .par_iter()
+            .map(|p| {
+                let rel = &scanned[p.index].rel;
+                let batch = if p.lang == Lang::TypeScript { ts } else { tsx };
+                guarded(rel, || parse_pending(p, rel, batch)).unwrap_or_else(|n| Parsed {
+                    index: p.index,
+                    hits: Vec::new(),
+                    nest: None,
+                    prisma: None,
+                    notes: n,
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
+    let ((ts, tsx), mut parsed) = rayon::join(
+        || rayon::join(|| batch_for(Lang::TypeScript), || batch_for(Lang::Tsx)),
+        || run(&facts_only, &no_queries, &no_queries),
+    );
+    parsed.extend(run(&with_queries, &ts, &tsx));
     for p in parsed {
         let file = &mut scanned[p.index];
         file.hits.extend(p.hits);
@@ -304,7 +311,7 @@ fn match_bytes(
     rules: &RuleSet,
     pending: &mut Option<PendingParse>,
 ) -> (ScannedFile, Vec<Note>) {
-    if bytes.iter().take(8192).any(|b| *b == 0) {
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
         let notes = if class == FileClass::Other {
             Vec::new()
         } else {
