@@ -424,7 +424,15 @@ impl<'a> PrismaIndex<'a> {
                                 })
                         })
                 });
+            // The lookup a guard makes to find the tenant it then checks.
+            let for_guard = read
+                && call.returned
+                && call
+                    .method
+                    .as_ref()
+                    .is_some_and(|(class, method)| provenance.guard_lookup(class, method));
             if scoped
+                || for_guard
                 || by_unique
                 || by_token
                 || checked_after

@@ -21,6 +21,9 @@ pub struct Provenance {
     methods: BTreeMap<(String, String), MethodInfo>,
     /// (class, method) → local variables and the identifier each is built on.
     derived: BTreeMap<(String, String), Vec<(String, String)>>,
+    /// Methods only authorization guards call (`canActivate`): they look up the tenant of a
+    /// resource so that the guard can check it, and cannot be scoped by it.
+    guard_lookups: BTreeSet<(String, String)>,
 }
 
 /// The identifier an expression is built on: `collection` for `collection.id`,
@@ -86,6 +89,23 @@ impl Provenance {
                 Some(field) => injected.get(&(c.class.clone(), field.clone())).cloned(),
             }
         };
+        let guards: BTreeSet<&str> = p
+            .methods
+            .values()
+            .filter(|m| m.name == "canActivate")
+            .map(|m| m.class.as_str())
+            .collect();
+        let mut guard_lookups = BTreeSet::new();
+        for (class, name) in p.methods.keys() {
+            let mut sites = calls
+                .iter()
+                .filter(|c| &c.method == name && callee_class(c).as_ref() == Some(class))
+                .peekable();
+            if sites.peek().is_some() && sites.all(|c| guards.contains(c.class.as_str())) {
+                guard_lookups.insert((class.clone(), name.clone()));
+            }
+        }
+        p.guard_lookups = guard_lookups;
         // A fixpoint: trusting one parameter can make the arguments of its callees trusted.
         for _ in 0..8 {
             let mut grew = false;
@@ -127,6 +147,12 @@ impl Provenance {
                 .row_aliases
                 .iter()
                 .any(|(alias, from)| alias == base && rows(from))
+    }
+
+    /// Is the method called only by authorization guards?
+    pub fn guard_lookup(&self, class: &str, method: &str) -> bool {
+        self.guard_lookups
+            .contains(&(class.to_string(), method.to_string()))
     }
 
     /// Is `var` (in class.method) a fetched row, a trusted parameter or a `@Parent()` object?

@@ -29,10 +29,10 @@ const ENV_LITERALS: &[&str] = &["process.env", "onfig"];
 const NEST_LITERALS: &[&str] = &["APP_GUARD", "APP_PIPE", "useGlobal"];
 /// Files that may hold Prisma calls: they name Prisma (`prisma`, `PrismaService`,
 /// `Prisma.TransactionClient`) or call a `*Many(` operation (`this.db.user.findMany(` on a
-/// client wrapper); plus the controllers and GraphQL resolvers whose calls into services
-/// PERF-PAGINATION and DATA-TENANT-SCOPE follow. A file that
+/// client wrapper); plus the controllers, GraphQL resolvers and guards whose calls into
+/// services PERF-PAGINATION and DATA-TENANT-SCOPE follow. A file that
 /// uses only single-row operations through a wrapper it never names is not seen.
-const PRISMA_LITERALS: &[&str] = &["risma", "Many(", "@Controller", "@Resolve"];
+const PRISMA_LITERALS: &[&str] = &["risma", "Many(", "@Controller", "@Resolve", "canActivate"];
 
 /// The prefilter's extra literals, in the order `Flags::from_extra` reads them.
 pub fn fact_literals(global_classes: &[String]) -> Vec<String> {
