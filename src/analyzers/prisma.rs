@@ -295,9 +295,17 @@ impl<'a> PrismaIndex<'a> {
             .collect();
         let provenance = Provenance::build(&all_facts);
         let mut sites = Vec::new();
-        // Calls judged safe so far, for "a write by the same id after a checked fetch".
+        let mut by_file: BTreeMap<usize, Vec<&PrismaCall>> = BTreeMap::new();
+        for &(file, call, _) in &calls {
+            by_file.entry(file).or_default().push(call);
+        }
+        // Calls of the current file judged safe so far, for "a write by the same id after a
+        // checked fetch" (calls come file by file).
         let mut safe: Vec<(usize, &PrismaCall)> = Vec::new();
         for &(file, call, m) in &calls {
+            if safe.last().is_some_and(|(f, _)| *f != file) {
+                safe.clear();
+            }
             if !operations.contains(&call.op) || exempt.is_match(&self.files[file].rel) {
                 continue;
             }
@@ -388,10 +396,12 @@ impl<'a> PrismaIndex<'a> {
             // Every value comes from a row fetched earlier in the same function
             // (`where: { id: collection.id }` after a scoped fetch of `collection`), or from a
             // loop variable / callback parameter over such rows.
-            let mut fetched: Vec<&str> = calls
-                .iter()
-                .filter(|(f, c, _)| *f == file && c.line < call.line)
-                .filter_map(|(_, c, _)| c.result_var.as_deref())
+            let mut fetched: Vec<&str> = by_file
+                .get(&file)
+                .into_iter()
+                .flatten()
+                .filter(|c| c.line < call.line)
+                .filter_map(|c| c.result_var.as_deref())
                 .collect();
             for (alias, rows) in &call.row_aliases {
                 if fetched.contains(&rows.as_str()) {

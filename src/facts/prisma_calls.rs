@@ -56,6 +56,18 @@ pub struct Filter {
     pub absent: bool,
 }
 
+impl Filter {
+    /// Adds a filter that holds together with this one (an AND member, a spread object).
+    fn absorb(&mut self, sub: Filter) {
+        self.constrained.extend(sub.constrained);
+        self.or_groups.extend(sub.or_groups);
+        self.values.extend(sub.values);
+        self.used.extend(sub.used);
+        self.fuzzy.extend(sub.fuzzy);
+        self.unknown |= sub.unknown;
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PrismaCall {
     pub receiver: String,
@@ -435,12 +447,7 @@ fn describe_filter(value: Node, src: &str, scope: Option<Node>, depth: usize) ->
                 let inner = child.named_child(0).map(unwrap_expr);
                 match inner.map(|i| describe_filter(i, src, scope, depth + 1)) {
                     Some(sub) if !sub.unknown || !sub.constrained.is_empty() => {
-                        f.constrained.extend(sub.constrained);
-                        f.or_groups.extend(sub.or_groups);
-                        f.values.extend(sub.values);
-                        f.used.extend(sub.used);
-                        f.fuzzy.extend(sub.fuzzy);
-                        f.unknown |= sub.unknown;
+                        f.absorb(sub);
                     }
                     _ => f.unknown = true,
                 }
@@ -457,12 +464,7 @@ fn combine(f: &mut Filter, name: &str, v: Node, src: &str, scope: Option<Node>, 
     match name {
         "AND" => {
             for sub in branches(v, src, scope, depth) {
-                f.constrained.extend(sub.constrained);
-                f.or_groups.extend(sub.or_groups);
-                f.values.extend(sub.values);
-                f.used.extend(sub.used);
-                f.fuzzy.extend(sub.fuzzy);
-                f.unknown |= sub.unknown;
+                f.absorb(sub);
             }
         }
         "OR" => {
