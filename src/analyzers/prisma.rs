@@ -343,7 +343,10 @@ impl<'a> PrismaIndex<'a> {
                     || path.len() == 1 && references_user(model, &path[0])
             };
             let scoped = filter.constrained.iter().any(tenant_path);
-            let by_owner = filter.constrained.iter().any(owner_path);
+            // Values of the authenticated principal (`ctx.user.email`, `req.user.id`): the
+            // caller's own rows across tenants (an inbox, "my invitations").
+            let by_principal = filter.values.iter().any(|(_, v)| principal_value(v));
+            let by_owner = filter.constrained.iter().any(owner_path) || by_principal;
             // An OR each of whose branches is scoped by the tenant or by the owner.
             let branches_scoped = filter.or_groups.iter().any(|group| {
                 group
@@ -727,6 +730,14 @@ impl<'a> PrismaIndex<'a> {
     }
 }
 
+/// `user.email`, `ctx.user.id`, `req.user.uid`, `session.user.email`: the acting user.
+fn principal_value(value: &str) -> bool {
+    let v = value.trim().replace("?.", ".");
+    ["user.id", "user.email", "user.uid", "user.userId"]
+        .iter()
+        .any(|tail| v == *tail || v.ends_with(&format!(".{tail}")))
+}
+
 /// Does an index led by this field narrow a scan? Not a Boolean, an enum or `deletedAt`.
 fn selective(field: &Field, enums: &[String]) -> bool {
     field.ty != "Boolean"
@@ -791,4 +802,18 @@ fn glob_set(patterns: &[String]) -> GlobSet {
         }
     }
     b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principal_values_are_the_acting_user() {
+        assert!(principal_value("ctx.user.email"));
+        assert!(principal_value("req.user?.id"));
+        assert!(principal_value("user.id"));
+        assert!(!principal_value("dto.userId"));
+        assert!(!principal_value("input.email"));
+    }
 }
