@@ -345,7 +345,12 @@ impl<'a> PrismaIndex<'a> {
             let scoped = filter.constrained.iter().any(tenant_path);
             // Values of the authenticated principal (`ctx.user.email`, `req.user.id`): the
             // caller's own rows across tenants (an inbox, "my invitations").
-            let by_principal = filter.values.iter().any(|(_, v)| principal_value(v));
+            let by_principal = filter
+                .values
+                .iter()
+                .map(|(_, v)| v)
+                .chain(filter.nested_values.iter())
+                .any(|v| principal_value(v));
             let by_owner = filter.constrained.iter().any(owner_path) || by_principal;
             // An OR each of whose branches is scoped by the tenant or by the owner.
             let branches_scoped = filter.or_groups.iter().any(|group| {

@@ -48,6 +48,8 @@ pub struct Filter {
     /// The value each directly constrained field is compared with, as written
     /// (`id` → `collection.id`).
     pub values: Vec<(String, String)>,
+    /// Values compared inside relation filters (`recipients: { some: { email: x } }`).
+    pub nested_values: Vec<String>,
     /// Fields matched by substring (`contains`, `endsWith`, `search`): no B-tree index helps.
     pub fuzzy: Vec<String>,
     /// Part of the filter could not be seen (an unresolved identifier, call or spread).
@@ -62,6 +64,7 @@ impl Filter {
         self.constrained.extend(sub.constrained);
         self.or_groups.extend(sub.or_groups);
         self.values.extend(sub.values);
+        self.nested_values.extend(sub.nested_values);
         self.used.extend(sub.used);
         self.fuzzy.extend(sub.fuzzy);
         self.unknown |= sub.unknown;
@@ -505,6 +508,9 @@ fn combine(f: &mut Filter, name: &str, v: Node, src: &str, scope: Option<Node>, 
             // A relation filter or a compound key: `{ project: { workspaceId } }`.
             if v.kind() == "object" {
                 let sub = describe_filter(v, src, scope, depth + 1);
+                f.nested_values
+                    .extend(sub.values.iter().map(|(_, value)| value.clone()));
+                f.nested_values.extend(sub.nested_values.iter().cloned());
                 for path in sub.constrained {
                     // `some` / `is` wrap a relation filter; `every` / `none` / `isNot` / `not` do not scope.
                     let path: Vec<String> = match path.first().map(String::as_str) {
