@@ -57,7 +57,8 @@ pub struct NestFacts {
 /// The exported name of a default export.
 pub const DEFAULT: &str = "default";
 
-fn text<'a>(node: Node, src: &'a str) -> &'a str {
+/// The source text of a node (empty if the range is not valid UTF-8).
+pub(crate) fn text<'a>(node: Node, src: &'a str) -> &'a str {
     node.utf8_text(src.as_bytes()).unwrap_or("")
 }
 

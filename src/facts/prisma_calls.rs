@@ -8,6 +8,7 @@
 //! schema later, so `this.prisma.user`, `this.db.user`, `tx.user` and an injected
 //! `PrismaService` all count, and `stripe.customers.create` does not (no such model).
 
+use super::nest::text;
 use tree_sitter::Node;
 
 /// Operations of a model delegate (Prisma 5/6).
@@ -151,10 +152,6 @@ pub struct MethodCall {
     pub args: Vec<String>,
     /// Loop variables and callback parameters around the call (see `PrismaCall`).
     pub row_aliases: Vec<(String, String)>,
-}
-
-fn text<'a>(node: Node, src: &'a str) -> &'a str {
-    node.utf8_text(src.as_bytes()).unwrap_or("")
 }
 
 /// Strips `await`, parentheses, `as T`, `!` and `satisfies T` around an expression.

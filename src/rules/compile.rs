@@ -511,7 +511,7 @@ impl Compiler<'_> {
             .keys()
             .find(|k| !analyzer.options().contains(&k.as_str()))
         {
-            let span = options_span(name, options.len());
+            let span = options_span(name);
             let known = analyzer.options();
             return Err(self.err(
                 span.0,
@@ -529,7 +529,7 @@ impl Compiler<'_> {
             ));
         }
         if let Some(globs) = options.get("exempt_paths") {
-            let (line, col) = options_span(name, 0);
+            let (line, col) = options_span(name);
             self.globset(globs, rule, line, col)?;
         }
         Ok(AnalyzerSpec { analyzer, options })
@@ -601,7 +601,7 @@ fn first_span(raw: &RawMatcher) -> (usize, usize) {
 }
 
 /// Where an analyzer's options are reported: its `options:` follow the `analyzer:` line.
-fn options_span(name: &Spanned<String>, _count: usize) -> (usize, usize) {
+fn options_span(name: &Spanned<String>) -> (usize, usize) {
     (
         name.referenced.line() as usize + 1,
         name.referenced.column() as usize,
