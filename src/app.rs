@@ -2,6 +2,7 @@
 //! settings → rules → walk → per-file scan → (phase boundary) → apps, facts → evaluation →
 //! suppressions → report.
 
+use crate::analyzers::env_files::EnvIndex;
 use crate::analyzers::nest_global::NestIndex;
 use crate::analyzers::prisma::PrismaIndex;
 use crate::config::Settings;
@@ -29,7 +30,8 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
     let repo = repo_unit(&files);
     let nest = NestIndex::new(&files, root);
     let prisma = PrismaIndex::new(&files, &all_paths, settings.tenant.clone());
-    let evaluator = Evaluator::new(rules, &files, &all_paths, &graph, &nest, &prisma);
+    let env = EnvIndex::new(root, &apps);
+    let evaluator = Evaluator::new(rules, &files, &all_paths, &graph, &nest, &prisma, &env);
 
     let mut findings = Vec::new();
     let mut statuses = Vec::new();
@@ -88,6 +90,7 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    crate::analyzers::secrets::redact_findings(&mut findings, &files);
     suppress::apply(&mut findings, &files, &mut notes);
     // A rule whose every finding in an app is suppressed passes there.
     for st in statuses.iter_mut().filter(|s| s.status == Status::Fail) {

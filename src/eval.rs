@@ -2,8 +2,10 @@
 //! against the hits and facts the scan collected. Runs after every file has been scanned:
 //! this is the cross-file phase.
 
+use crate::analyzers::env_files::EnvIndex;
 use crate::analyzers::nest_global::NestIndex;
-use crate::analyzers::prisma::{PrismaIndex, Site};
+use crate::analyzers::prisma::PrismaIndex;
+use crate::analyzers::{secrets, Analyzer, Site};
 use crate::model::{Confidence, Finding, Location, RuleStatus, Status};
 use crate::rules::{Anchor, Kind, Matcher, Rule, RuleSet, Scope, Within};
 use crate::workspace::apps::{contains, App};
@@ -65,6 +67,7 @@ pub struct Evaluator<'a> {
     pub graph: &'a ImportGraph,
     pub nest: &'a NestIndex<'a>,
     pub prisma: &'a PrismaIndex<'a>,
+    pub env: &'a EnvIndex,
     /// pattern id → (file index, hit index), in file order.
     by_pattern: Vec<Vec<(usize, usize)>>,
 }
@@ -77,6 +80,7 @@ impl<'a> Evaluator<'a> {
         graph: &'a ImportGraph,
         nest: &'a NestIndex<'a>,
         prisma: &'a PrismaIndex<'a>,
+        env: &'a EnvIndex,
     ) -> Self {
         let mut by_pattern = vec![Vec::new(); rules.patterns.len()];
         for (fi, f) in files.iter().enumerate() {
@@ -91,6 +95,7 @@ impl<'a> Evaluator<'a> {
             graph,
             nest,
             prisma,
+            env,
             by_pattern,
         }
     }
@@ -452,13 +457,29 @@ impl<'a> Evaluator<'a> {
         (findings, st)
     }
 
-    /// What a named analyzer reports in this unit (nothing outside its scope).
+    /// What a named analyzer reports in this unit (Prisma analyzers: nothing outside the
+    /// `prisma` scope).
     fn analyzer_sites(&self, m: &Matcher, unit: &Unit) -> Vec<Site> {
-        let (Kind::Analyzer(spec), Some(project)) = (&m.kind, unit.prisma) else {
+        let Kind::Analyzer(spec) = &m.kind else {
             return Vec::new();
         };
-        self.prisma
-            .run(spec.analyzer, &spec.options, project, &unit.files)
+        match spec.analyzer {
+            Analyzer::Secrets => secrets::sites(self.files, &unit.files),
+            Analyzer::EnvCommitted => self.env.committed(self.all_paths),
+            Analyzer::EnvExample => self.env.example(
+                unit.app,
+                &unit.anchor,
+                self.files,
+                &unit.files,
+                spec.options.get("ignore_vars").map_or(&[], Vec::as_slice),
+            ),
+            prisma => match unit.prisma {
+                Some(project) => self
+                    .prisma
+                    .run(prisma, &spec.options, project, &unit.files),
+                None => Vec::new(),
+            },
+        }
     }
 
     /// The message for a control that is absent: the message of the one alternative that

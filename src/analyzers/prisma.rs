@@ -6,6 +6,7 @@
 //! it, else the only one in the repository when it depends on Prisma.
 
 use super::provenance::{base_identifier, is_constant, Provenance};
+use super::{Analyzer, Site};
 use crate::facts::prisma_calls::{PrismaCall, PrismaFacts};
 use crate::facts::prisma_schema::{Field, IndexKind, Model};
 use crate::model::{Confidence, Location};
@@ -13,63 +14,6 @@ use crate::workspace::apps::{contains, is_script, App};
 use crate::workspace::scan::ScannedFile;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The analyzers a rule can name with `analyzer:`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Analyzer {
-    TenantScope,
-    RelationOnDelete,
-    Indexes,
-    Migrations,
-    Pagination,
-    NPlusOne,
-}
-
-impl Analyzer {
-    pub const NAMES: &'static [&'static str] = &[
-        "prisma-tenant-scope",
-        "prisma-relation-ondelete",
-        "prisma-indexes",
-        "prisma-migrations",
-        "prisma-pagination",
-        "prisma-n-plus-one",
-    ];
-
-    pub fn parse(name: &str) -> Option<Analyzer> {
-        Some(match name {
-            "prisma-tenant-scope" => Analyzer::TenantScope,
-            "prisma-relation-ondelete" => Analyzer::RelationOnDelete,
-            "prisma-indexes" => Analyzer::Indexes,
-            "prisma-migrations" => Analyzer::Migrations,
-            "prisma-pagination" => Analyzer::Pagination,
-            "prisma-n-plus-one" => Analyzer::NPlusOne,
-            _ => return None,
-        })
-    }
-
-    /// The options an analyzer accepts (each a list of strings).
-    pub fn options(self) -> &'static [&'static str] {
-        match self {
-            Analyzer::TenantScope => &[
-                "tenant_fields",
-                "owner_fields",
-                "token_words",
-                "exempt_paths",
-                "operations",
-            ],
-            _ => &[],
-        }
-    }
-}
-
-/// One thing an analyzer reports.
-#[derive(Debug, Clone)]
-pub struct Site {
-    pub location: Location,
-    pub message: String,
-    pub snippet: String,
-    pub confidence: Confidence,
-}
 
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -253,6 +197,7 @@ impl<'a> PrismaIndex<'a> {
             Analyzer::Migrations => self.migrations(project),
             Analyzer::Pagination => self.pagination(&models, unit_files),
             Analyzer::NPlusOne => self.n_plus_one(&models, unit_files),
+            Analyzer::Secrets | Analyzer::EnvCommitted | Analyzer::EnvExample => Vec::new(),
         }
     }
 

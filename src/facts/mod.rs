@@ -6,6 +6,7 @@ pub mod nest;
 pub mod package;
 pub mod prisma_calls;
 pub mod prisma_schema;
+pub mod secrets;
 pub mod text;
 
 pub use text::{EntryKind, EntryMarker, SuppressComment};
@@ -85,4 +86,6 @@ pub struct FileFacts {
     pub prisma_calls: Option<prisma_calls::PrismaFacts>,
     /// For `.prisma` files: the parsed schema.
     pub schema: Option<Box<prisma_schema::SchemaFile>>,
+    /// Secret literals (only when a rule reads them).
+    pub secrets: Vec<secrets::Secret>,
 }

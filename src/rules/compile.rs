@@ -4,7 +4,7 @@
 
 use super::raw::{RawGlobal, RawMatcher, RawRule};
 use super::RuleError;
-use crate::analyzers::prisma::Analyzer;
+use crate::analyzers::Analyzer;
 use crate::model::{Confidence, Priority};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
@@ -502,7 +502,7 @@ impl Compiler<'_> {
                 format!(
                     "unknown analyzer `{}`: use one of {}",
                     name.value,
-                    Analyzer::NAMES.join(", ")
+                    Analyzer::names().join(", ")
                 ),
             )
         })?;

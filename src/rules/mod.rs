@@ -44,6 +44,8 @@ pub struct RuleSet {
     pub patterns: Vec<Pattern>,
     pub queries: queries::Queries,
     pub prefilter: prefilter::Prefilter,
+    /// Some rule reads secret literals: every eligible file is scanned for them.
+    pub scans_secrets: bool,
 }
 
 /// A rule file's text and the name to report it under.
@@ -204,7 +206,9 @@ impl RuleSet {
             patterns,
             queries,
             prefilter: prefilter::Prefilter::build_with_extra(&[], &[]),
+            scans_secrets: false,
         };
+        set.scans_secrets = set.uses_analyzer(crate::analyzers::Analyzer::Secrets);
         let extra = crate::facts::fact_literals(&set.global_classes());
         set.prefilter = prefilter::Prefilter::build_with_extra(&set.patterns, &extra);
         Ok(set)
@@ -226,25 +230,45 @@ impl RuleSet {
 
     /// Every class a `global:` matcher asks about; files naming one are parsed for Nest facts.
     pub fn global_classes(&self) -> Vec<String> {
-        fn walk(m: &Matcher, out: &mut Vec<String>) {
-            match &m.kind {
-                Kind::Global(g) => out.push(g.class.clone()),
-                Kind::All(v) | Kind::Any(v) => v.iter().for_each(|m| walk(m, out)),
-                Kind::Not(m) => walk(m, out),
-                _ => {}
-            }
-            for c in m.when.iter().chain(&m.and).chain(&m.unless) {
-                walk(c, out);
-            }
-        }
         let mut out = Vec::new();
-        for rule in &self.rules {
-            for m in rule.subject.iter().chain(&rule.require).chain(&rule.forbid) {
-                walk(m, &mut out);
+        self.each_matcher(&mut |m| {
+            if let Kind::Global(g) = &m.kind {
+                out.push(g.class.clone());
             }
-        }
+        });
         out.sort();
         out.dedup();
         out
+    }
+
+    /// Does some rule name this analyzer? (Its per-file facts are gathered only then.)
+    pub fn uses_analyzer(&self, analyzer: crate::analyzers::Analyzer) -> bool {
+        let mut used = false;
+        self.each_matcher(&mut |m| {
+            if let Kind::Analyzer(spec) = &m.kind {
+                used |= spec.analyzer == analyzer;
+            }
+        });
+        used
+    }
+
+    /// Visits every matcher of every rule, conditions included.
+    fn each_matcher(&self, visit: &mut dyn FnMut(&Matcher)) {
+        fn walk(m: &Matcher, visit: &mut dyn FnMut(&Matcher)) {
+            visit(m);
+            match &m.kind {
+                Kind::All(v) | Kind::Any(v) => v.iter().for_each(|m| walk(m, visit)),
+                Kind::Not(m) => walk(m, visit),
+                _ => {}
+            }
+            for c in m.when.iter().chain(&m.and).chain(&m.unless) {
+                walk(c, visit);
+            }
+        }
+        for rule in &self.rules {
+            for m in rule.subject.iter().chain(&rule.require).chain(&rule.forbid) {
+                walk(m, visit);
+            }
+        }
     }
 }

@@ -281,7 +281,10 @@ fn read_and_match(
     let out = bare(&file.rel, class);
     let wanted = match class {
         FileClass::Source { .. } | FileClass::PackageJson | FileClass::PrismaSchema => true,
-        FileClass::Other => wanted_by_pattern(&file.rel, rules),
+        FileClass::Other => {
+            wanted_by_pattern(&file.rel, rules)
+                || (rules.scans_secrets && facts::secrets::eligible(&file.rel))
+        }
     };
     if !wanted {
         return (out, Vec::new());
@@ -349,6 +352,9 @@ fn match_bytes(
                 "skipped: looks minified or generated (very long lines)",
             ),
         );
+    }
+    if rules.scans_secrets && facts::secrets::eligible(&file.rel) {
+        out.facts.secrets = facts::secrets::scan(&file.rel, text);
     }
     let prefiltered = rules.prefilter.scan(rules.patterns.len(), text.as_bytes());
     // A node-scoped condition matters only where its parent pattern can match.
