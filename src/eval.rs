@@ -5,7 +5,7 @@
 use crate::analyzers::env_files::EnvIndex;
 use crate::analyzers::nest_global::NestIndex;
 use crate::analyzers::prisma::PrismaIndex;
-use crate::analyzers::{secrets, Analyzer, Site};
+use crate::analyzers::{routes, secrets, Analyzer, Site};
 use crate::model::{Confidence, Finding, Location, RuleStatus, Status};
 use crate::rules::{Anchor, Kind, Matcher, Rule, RuleSet, Scope, Within};
 use crate::workspace::apps::{contains, App};
@@ -465,6 +465,8 @@ impl<'a> Evaluator<'a> {
         };
         match spec.analyzer {
             Analyzer::Secrets => secrets::sites(self.files, &unit.files),
+            Analyzer::AuthRateLimit => routes::auth_rate_limit(self.files, &unit.files),
+            Analyzer::WebhookSignature => routes::webhook_signature(self.files, &unit.files),
             Analyzer::EnvCommitted => self.env.committed(self.all_paths),
             Analyzer::EnvExample => self.env.example(
                 unit.app,

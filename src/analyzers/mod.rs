@@ -5,6 +5,7 @@ pub mod env_files;
 pub mod nest_global;
 pub mod prisma;
 pub mod provenance;
+pub mod routes;
 pub mod secrets;
 
 use crate::model::{Confidence, Location};
@@ -21,6 +22,8 @@ pub enum Analyzer {
     Secrets,
     EnvCommitted,
     EnvExample,
+    AuthRateLimit,
+    WebhookSignature,
 }
 
 impl Analyzer {
@@ -34,6 +37,8 @@ impl Analyzer {
         ("secrets", Analyzer::Secrets),
         ("env-committed", Analyzer::EnvCommitted),
         ("env-example", Analyzer::EnvExample),
+        ("auth-rate-limit", Analyzer::AuthRateLimit),
+        ("webhook-signature", Analyzer::WebhookSignature),
     ];
 
     pub fn names() -> Vec<&'static str> {
@@ -42,14 +47,6 @@ impl Analyzer {
 
     pub fn parse(name: &str) -> Option<Analyzer> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, a)| *a)
-    }
-
-    /// Prisma analyzers judge one Prisma project; the others judge the unit's files.
-    pub fn needs_prisma(self) -> bool {
-        !matches!(
-            self,
-            Analyzer::Secrets | Analyzer::EnvCommitted | Analyzer::EnvExample
-        )
     }
 
     /// The options an analyzer accepts (each a list of strings).

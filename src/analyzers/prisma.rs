@@ -197,7 +197,7 @@ impl<'a> PrismaIndex<'a> {
             Analyzer::Migrations => self.migrations(project),
             Analyzer::Pagination => self.pagination(&models, unit_files),
             Analyzer::NPlusOne => self.n_plus_one(&models, unit_files),
-            Analyzer::Secrets | Analyzer::EnvCommitted | Analyzer::EnvExample => Vec::new(),
+            _ => Vec::new(), // not a Prisma analyzer
         }
     }
 

@@ -6,6 +6,7 @@ pub mod nest;
 pub mod package;
 pub mod prisma_calls;
 pub mod prisma_schema;
+pub mod routes;
 pub mod secrets;
 pub mod text;
 
@@ -86,6 +87,10 @@ pub struct FileFacts {
     pub prisma_calls: Option<prisma_calls::PrismaFacts>,
     /// For `.prisma` files: the parsed schema.
     pub schema: Option<Box<prisma_schema::SchemaFile>>,
+    /// HTTP routes (only when a rule reads them and the file may hold one).
+    pub routes: Option<routes::RouteFacts>,
+    /// The file verifies a request signature (webhook rules).
+    pub verifies_signature: bool,
     /// Secret literals (only when a rule reads them).
     pub secrets: Vec<secrets::Secret>,
 }

@@ -336,7 +336,7 @@ fn named_value(text: &str, at: usize, end: usize, code: bool, mentions_jwt: bool
         r += 1;
     }
     let name = &text[l..r];
-    let words = words(name);
+    let words = super::text::words(name);
     let class = secret_class(&words)?;
     let before = text[..l].trim_end_matches(['"', '\'', '`']);
     let env_read = before.ends_with("process.env.") || before.ends_with("env.");
@@ -519,34 +519,6 @@ impl Class {
     }
 }
 
-/// Words of an identifier: camelCase, snake_case, kebab-case and SCREAMING_CASE, lower-cased.
-fn words(name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' || c == '-' || c == '.' {
-            if !current.is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        let boundary = c.is_ascii_uppercase()
-            && i > 0
-            && (chars[i - 1].is_ascii_lowercase()
-                || (chars[i - 1].is_ascii_uppercase()
-                    && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())));
-        if boundary && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
-        }
-        current.push(c.to_ascii_lowercase());
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
-}
-
 /// Is this name one whose value is a secret? The secret word must end the name
 /// (`jwtSecret`, `DB_PASSWORD`, `stripeApiKey`), so `tokenExpiry`, `passwordMinLength` and
 /// `secretName` are not; public keys, paging and injection tokens are not secrets.
@@ -720,10 +692,4 @@ mod tests {
         assert!(eligible(".env.production"));
     }
 
-    #[test]
-    fn splits_identifier_words() {
-        assert_eq!(words("stripeApiKey"), vec!["stripe", "api", "key"]);
-        assert_eq!(words("JWT_SECRET"), vec!["jwt", "secret"]);
-        assert_eq!(words("APIKey"), vec!["api", "key"]);
-    }
 }

@@ -195,9 +195,47 @@ pub fn suppressions(text: &str, starts: &[usize]) -> Vec<SuppressComment> {
         .collect()
 }
 
+/// Words of an identifier or a route path: camelCase, snake_case, kebab-case, SCREAMING_CASE
+/// and `/`-separated segments, lower-cased. Whole-word matching starts here.
+pub fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        let boundary = c.is_ascii_uppercase()
+            && i > 0
+            && (chars[i - 1].is_ascii_lowercase()
+                || (chars[i - 1].is_ascii_uppercase()
+                    && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())));
+        if boundary && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        current.push(c.to_ascii_lowercase());
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splits_identifier_words() {
+        assert_eq!(words("stripeApiKey"), vec!["stripe", "api", "key"]);
+        assert_eq!(words("JWT_SECRET"), vec!["jwt", "secret"]);
+        assert_eq!(words("APIKey"), vec!["api", "key"]);
+        assert_eq!(words("/auth/sign-in/:id"), vec!["auth", "sign", "in", "id"]);
+        assert_eq!(words("resendCode"), vec!["resend", "code"]);
+    }
 
     #[test]
     fn reads_env_vars_in_all_spellings() {

@@ -46,6 +46,8 @@ pub struct RuleSet {
     pub prefilter: prefilter::Prefilter,
     /// Some rule reads secret literals: every eligible file is scanned for them.
     pub scans_secrets: bool,
+    /// Some rule reads HTTP routes: files that may hold one are parsed for them.
+    pub scans_routes: bool,
 }
 
 /// A rule file's text and the name to report it under.
@@ -207,8 +209,11 @@ impl RuleSet {
             queries,
             prefilter: prefilter::Prefilter::build_with_extra(&[], &[]),
             scans_secrets: false,
+            scans_routes: false,
         };
         set.scans_secrets = set.uses_analyzer(crate::analyzers::Analyzer::Secrets);
+        set.scans_routes = set.uses_analyzer(crate::analyzers::Analyzer::AuthRateLimit)
+            || set.uses_analyzer(crate::analyzers::Analyzer::WebhookSignature);
         let extra = crate::facts::fact_literals(&set.global_classes());
         set.prefilter = prefilter::Prefilter::build_with_extra(&set.patterns, &extra);
         Ok(set)

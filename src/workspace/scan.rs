@@ -4,7 +4,9 @@
 //! sorted by path, so it does not depend on the thread count.
 
 use super::walk::{self, WalkedFile};
-use crate::facts::{self, nest, package::Package, prisma_calls, prisma_schema, FileFacts, Flags};
+use crate::facts::{
+    self, nest, package::Package, prisma_calls, prisma_schema, routes, FileFacts, Flags,
+};
 use crate::model::Note;
 use crate::rules::queries::{Batch, CompiledQuery, Lang};
 use crate::rules::{PatternKind, RuleSet};
@@ -103,6 +105,7 @@ struct PendingParse {
     queries: Vec<usize>,
     nest: bool,
     prisma: bool,
+    routes: bool,
 }
 
 /// Walks and scans the tree: every file's facts, sorted by path, and the notes.
@@ -129,7 +132,7 @@ pub fn scan_all(
     if !have_schema {
         pending.retain_mut(|p| {
             p.prisma = false;
-            !p.queries.is_empty() || p.nest
+            !p.queries.is_empty() || p.nest || p.routes
         });
     }
     // Compile exactly the queries those files need, merged, per grammar.
@@ -160,6 +163,7 @@ pub fn scan_all(
                     hits: Vec::new(),
                     nest: None,
                     prisma: None,
+                    routes: None,
                     notes: n,
                 })
             })
@@ -176,6 +180,7 @@ pub fn scan_all(
         file.hits.sort_by_key(|h| (h.start, h.pattern, h.end));
         file.facts.nest = p.nest;
         file.facts.prisma_calls = p.prisma;
+        file.facts.routes = p.routes;
         notes.extend(p.notes);
     }
     (scanned, notes)
@@ -197,6 +202,7 @@ struct Parsed {
     hits: Vec<Hit>,
     nest: Option<nest::NestFacts>,
     prisma: Option<prisma_calls::PrismaFacts>,
+    routes: Option<routes::RouteFacts>,
     notes: Vec<Note>,
 }
 
@@ -205,6 +211,7 @@ fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> Parsed {
     let mut notes = Vec::new();
     let mut nest_facts = None;
     let mut prisma = None;
+    let mut route_facts = None;
     let lines = Lines::new(&p.text);
     match parse(p.lang, &p.text) {
         Some(tree) => {
@@ -226,6 +233,9 @@ fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> Parsed {
             if p.prisma {
                 prisma = Some(prisma_calls::extract(tree.root_node(), &p.text));
             }
+            if p.routes {
+                route_facts = Some(routes::extract(tree.root_node(), &p.text));
+            }
         }
         None => notes.extend(note(rel, "skipped: could not be parsed")),
     }
@@ -234,6 +244,7 @@ fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> Parsed {
         hits,
         nest: nest_facts,
         prisma,
+        routes: route_facts,
         notes,
     }
 }
@@ -418,7 +429,11 @@ fn match_bytes(
         }
         let wants_nest = flags.nest && !test;
         let wants_prisma = flags.prisma && !test;
-        if !queries.is_empty() || wants_nest || wants_prisma {
+        let wants_routes = rules.scans_routes && !test && routes::may_have_routes(text);
+        if rules.scans_routes && !test {
+            out.facts.verifies_signature = routes::verifies_signature(text);
+        }
+        if !queries.is_empty() || wants_nest || wants_prisma || wants_routes {
             *pending = Some(PendingParse {
                 index: 0, // set once the files are sorted
                 lang,
@@ -426,6 +441,7 @@ fn match_bytes(
                 queries,
                 nest: wants_nest,
                 prisma: wants_prisma,
+                routes: wants_routes,
             });
         }
     }
