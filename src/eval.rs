@@ -47,6 +47,12 @@ pub enum Region<'a> {
         start: usize,
         end: usize,
     },
+    /// Matches that enclose this range.
+    Around {
+        file: usize,
+        start: usize,
+        end: usize,
+    },
 }
 
 /// One place a rule is judged: an app, one entry point of an app, or the repository.
@@ -124,6 +130,10 @@ impl<'a> Evaluator<'a> {
                 let h = self.hit(at);
                 file == at.0 && h.start >= start && h.end <= end
             }
+            Region::Around { file, start, end } => {
+                let h = self.hit(at);
+                file == at.0 && h.start <= start && h.end >= end
+            }
         }
     }
 
@@ -132,7 +142,11 @@ impl<'a> Evaluator<'a> {
         match m.within {
             None | Some(Within::Node) => region,
             Some(Within::File) => match region {
-                Region::Node { file, .. } => Region::File(file),
+                Region::Node { file, .. } | Region::Around { file, .. } => Region::File(file),
+                other => other,
+            },
+            Some(Within::Around) => match region {
+                Region::Node { file, start, end } => Region::Around { file, start, end },
                 other => other,
             },
             Some(Within::App) => Region::Files(&unit.files),
@@ -195,7 +209,9 @@ impl<'a> Evaluator<'a> {
             Kind::Global(spec) => {
                 let set = match region {
                     Region::Files(s) => s.clone(),
-                    Region::File(f) | Region::Node { file: f, .. } => BTreeSet::from([f]),
+                    Region::File(f)
+                    | Region::Node { file: f, .. }
+                    | Region::Around { file: f, .. } => BTreeSet::from([f]),
                 };
                 self.nest.resolve(spec, &set, m.message.as_deref())
             }
@@ -476,9 +492,7 @@ impl<'a> Evaluator<'a> {
                 spec.options.get("ignore_vars").map_or(&[], Vec::as_slice),
             ),
             prisma => match unit.prisma {
-                Some(project) => self
-                    .prisma
-                    .run(prisma, &spec.options, project, &unit.files),
+                Some(project) => self.prisma.run(prisma, &spec.options, project, &unit.files),
                 None => Vec::new(),
             },
         }

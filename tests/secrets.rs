@@ -18,7 +18,9 @@ fn write(root: &Path, rel: &str, text: &str) {
 /// Deterministic random-looking text from an alphabet (no placeholder words by construction).
 fn noise(seed: u64, alphabet: &str, len: usize) -> String {
     let chars: Vec<char> = alphabet.chars().collect();
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..len)
         .map(|_| {
             state = state
@@ -54,13 +56,17 @@ fn planted_secrets_are_found_and_never_printed() {
         format!("AKIA{}", noise(1, BASE32, 16)),
         format!("sk_live_{}", noise(2, ALNUM, 28)),
         format!("ghp_{}", noise(3, ALNUM, 36)),
-        format!("xoxb-{}-{}", noise(4, "0123456789", 12), noise(5, ALNUM, 24)),
+        format!(
+            "xoxb-{}-{}",
+            noise(4, "0123456789", 12),
+            noise(5, ALNUM, 24)
+        ),
         format!("AIza{}", noise(6, ALNUM, 35)),
-        noise(7, ALNUM, 40),        // JWT secret literal
-        noise(8, ALNUM, 12),        // fallback literal
-        noise(9, ALNUM, 32),        // high-entropy api key in YAML
+        noise(7, ALNUM, 40),                   // JWT secret literal
+        noise(8, ALNUM, 12),                   // fallback literal
+        noise(9, ALNUM, 32),                   // high-entropy api key in YAML
         format!("{}#9", noise(10, ALNUM, 10)), // password in a compose file
-        noise(11, ALNUM, 64),       // PEM body line
+        noise(11, ALNUM, 64),                  // PEM body line
     ];
     write(
         root,
@@ -112,7 +118,10 @@ fn planted_secrets_are_found_and_never_printed() {
     let table = audit(root, "table");
     for (i, s) in secrets.iter().enumerate() {
         assert!(!json.contains(s.as_str()), "secret {i} printed in JSON");
-        assert!(!table.contains(s.as_str()), "secret {i} printed in the table");
+        assert!(
+            !table.contains(s.as_str()),
+            "secret {i} printed in the table"
+        );
         // Not even a long piece of it.
         let piece: String = s.chars().skip(4).take(8).collect();
         assert!(!json.contains(&piece), "part of secret {i} printed in JSON");
@@ -126,7 +135,11 @@ fn planted_secrets_are_found_and_never_printed() {
         .filter(|f| f["rule"] == "SEC-SECRETS")
         .map(|f| format!("{}:{}", f["location"]["path"], f["location"]["line"]))
         .collect();
-    assert_eq!(found.len(), 10, "every planted secret is one finding: {found:?}");
+    assert_eq!(
+        found.len(),
+        10,
+        "every planted secret is one finding: {found:?}"
+    );
 }
 
 fn git(root: &Path, args: &[&str]) {
@@ -161,8 +174,16 @@ fn env_findings(root: &Path) -> Vec<(String, String, String)> {
 }
 
 fn env_app(root: &Path) {
-    write(root, "package.json", r#"{"name":"api","dependencies":{"express":"4"}}"#);
-    write(root, "src/server.ts", "import express from 'express';\nexpress().listen(3000);\n");
+    write(
+        root,
+        "package.json",
+        r#"{"name":"api","dependencies":{"express":"4"}}"#,
+    );
+    write(
+        root,
+        "src/server.ts",
+        "import express from 'express';\nexpress().listen(3000);\n",
+    );
     write(root, ".env.example", "DATABASE_URL=\n");
 }
 
@@ -171,11 +192,19 @@ fn env_files_tracked_in_git_are_reported_ignored_ones_are_not() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     env_app(root);
-    write(root, ".gitignore", "node_modules\n.env\n.env.*\n!.env.example\n");
+    write(
+        root,
+        ".gitignore",
+        "node_modules\n.env\n.env.*\n!.env.example\n",
+    );
     write(root, ".env", "DATABASE_URL=postgres://localhost/app\n");
     git(root, &["init", "-q"]);
     git(root, &["add", "."]);
-    assert_eq!(env_findings(root), vec![], "an ignored, untracked .env is fine");
+    assert_eq!(
+        env_findings(root),
+        vec![],
+        "an ignored, untracked .env is fine"
+    );
 
     write(root, ".env.production", "API_URL=https://api.internal\n");
     git(root, &["add", "-f", ".env.production"]);
@@ -196,7 +225,11 @@ fn a_gitignore_that_misses_env_is_reported() {
     let found = env_findings(root);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, ".gitignore");
-    assert!(found[0].2.contains("does not ignore `.env`"), "{}", found[0].2);
+    assert!(
+        found[0].2.contains("does not ignore `.env`"),
+        "{}",
+        found[0].2
+    );
 }
 
 #[test]

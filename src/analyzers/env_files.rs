@@ -20,9 +20,27 @@ use std::sync::OnceLock;
 
 /// Variables every platform sets: not the app's configuration.
 const PLATFORM_VARS: &[&str] = &[
-    "NODE_ENV", "CI", "HOME", "PATH", "PWD", "USER", "HOSTNAME", "TZ", "LANG", "SHELL", "TMPDIR",
-    "npm_package_version", "npm_package_name", "npm_lifecycle_event", "VERCEL", "VERCEL_ENV",
-    "VERCEL_URL", "NEXT_RUNTIME", "NEXT_PHASE", "JEST_WORKER_ID", "DEBUG",
+    "NODE_ENV",
+    "CI",
+    "HOME",
+    "PATH",
+    "PWD",
+    "USER",
+    "HOSTNAME",
+    "TZ",
+    "LANG",
+    "SHELL",
+    "TMPDIR",
+    "npm_package_version",
+    "npm_package_name",
+    "npm_lifecycle_event",
+    "VERCEL",
+    "VERCEL_ENV",
+    "VERCEL_URL",
+    "NEXT_RUNTIME",
+    "NEXT_PHASE",
+    "JEST_WORKER_ID",
+    "DEBUG",
 ];
 
 /// What git says about the audited tree.
@@ -91,10 +109,15 @@ impl EnvIndex {
                 let gitignore = join(dir, ".gitignore");
                 let (path, what) = if all_paths.contains(&gitignore) {
                     (gitignore.clone(), format!("`{gitignore}` does not ignore"))
-                } else if dir.is_empty() {
-                    (".".to_string(), "there is no .gitignore to ignore".to_string())
+                } else if dir.is_empty() && matches!(self.git(), Git::Tracked(_)) {
+                    (
+                        ".".to_string(),
+                        "there is no .gitignore to ignore".to_string(),
+                    )
                 } else {
-                    continue; // an app folder without its own .gitignore: the root's decides
+                    // An app folder without its own .gitignore: the root's decides. Outside git
+                    // a missing .gitignore is no mistake (a tarball, a deploy artifact).
+                    continue;
                 };
                 let env = join(dir, ".env");
                 sites.push(site(
@@ -177,9 +200,7 @@ impl EnvIndex {
                 read.entry(v.as_str()).or_insert(files[i].rel.as_str());
             }
         }
-        read.retain(|v, _| {
-            !PLATFORM_VARS.contains(v) && !ignore_vars.iter().any(|i| i == v)
-        });
+        read.retain(|v, _| !PLATFORM_VARS.contains(v) && !ignore_vars.iter().any(|i| i == v));
         if read.is_empty() {
             return Vec::new();
         }
@@ -239,9 +260,7 @@ fn read_index(root: &Path) -> Git {
         .output();
     match output {
         Err(_) => Git::Unavailable("git is not installed".into()),
-        Ok(out) if !out.status.success() => {
-            Git::Unavailable("this is not a git repository".into())
-        }
+        Ok(out) if !out.status.success() => Git::Unavailable("this is not a git repository".into()),
         Ok(out) => Git::Tracked(
             out.stdout
                 .split(|b| *b == 0)
@@ -258,13 +277,17 @@ fn is_real_env_file(path: &str) -> bool {
     secrets::is_env_file(&name)
         && !is_template(&name)
         && !is_test_path(path)
-        && !path.split('/').any(|d| d == "fixtures" || d == "__fixtures__")
+        && !path
+            .split('/')
+            .any(|d| d == "fixtures" || d == "__fixtures__")
 }
 
 fn is_template(name: &str) -> bool {
-    ["example", "sample", "template", "dist", "defaults", "schema", "tmpl", "tpl"]
-        .iter()
-        .any(|w| name.split(['.', '-', '_']).any(|part| part == *w))
+    [
+        "example", "sample", "template", "dist", "defaults", "schema", "tmpl", "tpl",
+    ]
+    .iter()
+    .any(|w| name.split(['.', '-', '_']).any(|part| part == *w))
 }
 
 /// `.env.example`, `.env.sample`, `.env.template`, `example.env`, `.env.local.example`.
@@ -335,7 +358,12 @@ fn count(n: usize, what: &str) -> String {
 
 /// Up to 15 names, then how many more.
 fn list(names: &[&str]) -> String {
-    let mut text = names.iter().take(15).copied().collect::<Vec<_>>().join(", ");
+    let mut text = names
+        .iter()
+        .take(15)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
     if names.len() > 15 {
         text.push_str(&format!(" and {} more", names.len() - 15));
     }

@@ -51,7 +51,11 @@ fn sensitive(route: &Route) -> Option<&'static str> {
         Some("invite")
     } else if has("magic") && has("link") {
         Some("magic link")
-    } else if has("send") && ["code", "otp", "sms", "email", "link"].iter().any(|x| has(x)) {
+    } else if has("send")
+        && ["code", "otp", "sms", "email", "link"]
+            .iter()
+            .any(|x| has(x))
+    {
         Some("code sending")
     } else {
         None
@@ -119,7 +123,9 @@ pub fn auth_rate_limit(files: &[ScannedFile], unit_files: &BTreeSet<usize>) -> V
 /// reads a signature header and hands it on counts as verified when some file of the app
 /// verifies one.
 pub fn webhook_signature(files: &[ScannedFile], unit_files: &BTreeSet<usize>) -> Vec<Site> {
-    let app_verifies = unit_files.iter().any(|&i| files[i].facts.verifies_signature);
+    let app_verifies = unit_files
+        .iter()
+        .any(|&i| files[i].facts.verifies_signature);
     routes(files, unit_files)
         .filter(|(_, _, r)| is_write(r))
         .filter(|(_, _, r)| {

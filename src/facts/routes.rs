@@ -207,9 +207,27 @@ fn router_call(call: Node, src: &str, facts: &mut RouteFacts) {
 
 /// Receivers that send requests rather than serve them.
 fn is_http_client(object: &str) -> bool {
-    let last = object.rsplit('.').next().unwrap_or(object).to_ascii_lowercase();
-    ["axios", "http", "httpclient", "httpservice", "client", "request", "agent", "supertest", "got", "ky", "api", "fetch", "instance"]
-        .contains(&last.as_str())
+    let last = object
+        .rsplit('.')
+        .next()
+        .unwrap_or(object)
+        .to_ascii_lowercase();
+    [
+        "axios",
+        "http",
+        "httpclient",
+        "httpservice",
+        "client",
+        "request",
+        "agent",
+        "supertest",
+        "got",
+        "ky",
+        "api",
+        "fetch",
+        "instance",
+    ]
+    .contains(&last.as_str())
 }
 
 fn route_chain_path(object: Node, src: &str) -> Option<String> {

@@ -33,15 +33,43 @@ pub fn redact(value: &str) -> String {
 /// Known credential formats: (literal prefix, regex from that prefix, name).
 const FORMATS: &[(&str, &str, &str)] = &[
     ("AKIA", r"^AKIA[A-Z2-7]{16}\b", "AWS access key id"),
-    ("ASIA", r"^ASIA[A-Z2-7]{16}\b", "AWS temporary access key id"),
-    ("sk_live_", r"^sk_live_[0-9A-Za-z]{20,}", "Stripe live secret key"),
-    ("rk_live_", r"^rk_live_[0-9A-Za-z]{20,}", "Stripe live restricted key"),
-    ("ghp_", r"^ghp_[A-Za-z0-9]{36,}", "GitHub personal access token"),
+    (
+        "ASIA",
+        r"^ASIA[A-Z2-7]{16}\b",
+        "AWS temporary access key id",
+    ),
+    (
+        "sk_live_",
+        r"^sk_live_[0-9A-Za-z]{20,}",
+        "Stripe live secret key",
+    ),
+    (
+        "rk_live_",
+        r"^rk_live_[0-9A-Za-z]{20,}",
+        "Stripe live restricted key",
+    ),
+    (
+        "ghp_",
+        r"^ghp_[A-Za-z0-9]{36,}",
+        "GitHub personal access token",
+    ),
     ("gho_", r"^gho_[A-Za-z0-9]{36,}", "GitHub OAuth token"),
-    ("ghu_", r"^ghu_[A-Za-z0-9]{36,}", "GitHub user-to-server token"),
-    ("ghs_", r"^ghs_[A-Za-z0-9]{36,}", "GitHub server-to-server token"),
+    (
+        "ghu_",
+        r"^ghu_[A-Za-z0-9]{36,}",
+        "GitHub user-to-server token",
+    ),
+    (
+        "ghs_",
+        r"^ghs_[A-Za-z0-9]{36,}",
+        "GitHub server-to-server token",
+    ),
     ("ghr_", r"^ghr_[A-Za-z0-9]{36,}", "GitHub refresh token"),
-    ("github_pat_", r"^github_pat_[A-Za-z0-9_]{60,}", "GitHub fine-grained token"),
+    (
+        "github_pat_",
+        r"^github_pat_[A-Za-z0-9_]{60,}",
+        "GitHub fine-grained token",
+    ),
     ("xoxb-", r"^xoxb-[0-9A-Za-z-]{20,}", "Slack bot token"),
     ("xoxp-", r"^xoxp-[0-9A-Za-z-]{20,}", "Slack user token"),
     ("xoxa-", r"^xoxa-[0-9A-Za-z-]{20,}", "Slack app token"),
@@ -53,10 +81,18 @@ const FORMATS: &[(&str, &str, &str)] = &[
         "Slack webhook URL",
     ),
     ("AIza", r"^AIza[0-9A-Za-z_-]{35}", "Google API key"),
-    ("SG.", r"^SG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43}", "SendGrid API key"),
+    (
+        "SG.",
+        r"^SG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43}",
+        "SendGrid API key",
+    ),
     ("npm_", r"^npm_[A-Za-z0-9]{36}\b", "npm access token"),
     ("sk-proj-", r"^sk-proj-[A-Za-z0-9_-]{40,}", "OpenAI API key"),
-    ("sk-ant-", r"^sk-ant-[A-Za-z0-9_-]{40,}", "Anthropic API key"),
+    (
+        "sk-ant-",
+        r"^sk-ant-[A-Za-z0-9_-]{40,}",
+        "Anthropic API key",
+    ),
     (
         "-----BEGIN ",
         r"^-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----",
@@ -66,10 +102,38 @@ const FORMATS: &[(&str, &str, &str)] = &[
 
 /// Names whose value is a secret, as written in code, JSON, YAML and env files.
 const NAME_WORDS: &[&str] = &[
-    "secret", "Secret", "SECRET", "password", "Password", "PASSWORD", "passwd", "PASSWD",
-    "token", "Token", "TOKEN", "apikey", "apiKey", "ApiKey", "APIKEY", "api_key", "API_KEY",
-    "api-key", "privateKey", "PrivateKey", "private_key", "PRIVATE_KEY", "accessKey", "AccessKey",
-    "access_key", "ACCESS_KEY", "pass", "PASS", "Pass", "pwd", "PWD", "Pwd",
+    "secret",
+    "Secret",
+    "SECRET",
+    "password",
+    "Password",
+    "PASSWORD",
+    "passwd",
+    "PASSWD",
+    "token",
+    "Token",
+    "TOKEN",
+    "apikey",
+    "apiKey",
+    "ApiKey",
+    "APIKEY",
+    "api_key",
+    "API_KEY",
+    "api-key",
+    "privateKey",
+    "PrivateKey",
+    "private_key",
+    "PRIVATE_KEY",
+    "accessKey",
+    "AccessKey",
+    "access_key",
+    "ACCESS_KEY",
+    "pass",
+    "PASS",
+    "Pass",
+    "pwd",
+    "PWD",
+    "Pwd",
 ];
 
 /// `jwt.sign(payload, 'secret')`, `jwt.verify(token, 'secret')`.
@@ -135,9 +199,24 @@ pub fn eligible(rel: &str) -> bool {
         return false;
     }
     let skipped_dirs = [
-        "fixtures", "fixture", "testdata", "test-data", "mocks", "__mocks__", "examples",
-        "example", "samples", "sample", "seeds", "seeders", "stories", "locales", "locale",
-        "i18n", "translations", "lang",
+        "fixtures",
+        "fixture",
+        "testdata",
+        "test-data",
+        "mocks",
+        "__mocks__",
+        "examples",
+        "example",
+        "samples",
+        "sample",
+        "seeds",
+        "seeders",
+        "stories",
+        "locales",
+        "locale",
+        "i18n",
+        "translations",
+        "lang",
     ];
     if lower
         .split('/')
@@ -284,7 +363,9 @@ fn format_at(text: &str, at: usize, index: usize, detector: &Detector) -> Option
     let (_, _, kind) = FORMATS[index];
     // A token starts at a word boundary (not inside a longer identifier or base64 blob).
     let before = text[..at].chars().next_back();
-    if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') && !kind.starts_with("Slack webhook") {
+    if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !kind.starts_with("Slack webhook")
+    {
         return None;
     }
     let m = detector.formats[index].find(&text[at..])?;
@@ -296,7 +377,11 @@ fn format_at(text: &str, at: usize, index: usize, detector: &Detector) -> Option
         return None;
     }
     // A Firebase web config carries a Google API key that is public by design.
-    if kind == "Google API key" && line_around(text, at).to_ascii_lowercase().contains("firebase") {
+    if kind == "Google API key"
+        && line_around(text, at)
+            .to_ascii_lowercase()
+            .contains("firebase")
+    {
         return None;
     }
     Some((at, kind.to_string(), value))
@@ -373,10 +458,19 @@ fn named_value(text: &str, at: usize, end: usize, code: bool, mentions_jwt: bool
     // cookie-parser): any literal there is the production secret, however weak.
     let signing_key = matches!(
         name,
-        "secret" | "secretOrKey" | "secretOrPrivateKey" | "jwtSecret" | "sessionSecret" | "cookieSecret"
+        "secret"
+            | "secretOrKey"
+            | "secretOrPrivateKey"
+            | "jwtSecret"
+            | "sessionSecret"
+            | "cookieSecret"
     );
     if signing_key && code && !value.trim().is_empty() && !value.eq_ignore_ascii_case(name) {
-        let what = if mentions_jwt { "JWT signing" } else { "signing" };
+        let what = if mentions_jwt {
+            "JWT signing"
+        } else {
+            "signing"
+        };
         return Some((
             offset,
             format!("{what} secret written as a literal (`{name}`)"),
@@ -526,9 +620,29 @@ fn secret_class(words: &[String]) -> Option<Class> {
     let last = words.last()?.as_str();
     let prev = words.len().checked_sub(2).map(|i| words[i].as_str());
     let not_secret = [
-        "public", "publishable", "next", "page", "cursor", "continuation", "csrf", "xsrf",
-        "cancellation", "injection", "lexer", "input", "reset", "verification", "invite",
-        "confirm", "confirmation", "old", "new", "current", "repeat", "hashed", "encrypted",
+        "public",
+        "publishable",
+        "next",
+        "page",
+        "cursor",
+        "continuation",
+        "csrf",
+        "xsrf",
+        "cancellation",
+        "injection",
+        "lexer",
+        "input",
+        "reset",
+        "verification",
+        "invite",
+        "confirm",
+        "confirmation",
+        "old",
+        "new",
+        "current",
+        "repeat",
+        "hashed",
+        "encrypted",
     ];
     if words.iter().any(|w| not_secret.contains(&w.as_str())) {
         return None;
@@ -536,10 +650,21 @@ fn secret_class(words: &[String]) -> Option<Class> {
     match last {
         "password" | "passwd" | "pwd" | "pass" | "passphrase" => Some(Class::Password),
         "secret" | "token" | "apikey" => Some(Class::Key),
-        "key" if matches!(
-            prev,
-            Some("api" | "access" | "private" | "secret" | "signing" | "encryption" | "master" | "client" | "service")
-        ) =>
+        "key"
+            if matches!(
+                prev,
+                Some(
+                    "api"
+                        | "access"
+                        | "private"
+                        | "secret"
+                        | "signing"
+                        | "encryption"
+                        | "master"
+                        | "client"
+                        | "service"
+                )
+            ) =>
         {
             Some(Class::Key)
         }
@@ -570,9 +695,29 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     let markers = [
-        "changeme", "change-me", "change_me", "changethis", "xxx", "your", "example", "placeholder",
-        "dummy", "sample", "fake", "redacted", "todo", "replace", "insert", "****", "...", "…",
-        "here", "test", "mock", "secret", "password",
+        "changeme",
+        "change-me",
+        "change_me",
+        "changethis",
+        "xxx",
+        "your",
+        "example",
+        "placeholder",
+        "dummy",
+        "sample",
+        "fake",
+        "redacted",
+        "todo",
+        "replace",
+        "insert",
+        "****",
+        "...",
+        "…",
+        "here",
+        "test",
+        "mock",
+        "secret",
+        "password",
     ];
     if markers.iter().any(|m| v.contains(m)) {
         return true;
@@ -588,7 +733,10 @@ fn strong_enough(value: &str, class: Class) -> bool {
         return false;
     }
     let lower = v.to_ascii_lowercase();
-    if [".pem", ".key", ".json", ".crt", ".txt"].iter().any(|e| lower.ends_with(e)) {
+    if [".pem", ".key", ".json", ".crt", ".txt"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
         return false;
     }
     let classes = [
@@ -638,7 +786,7 @@ mod tests {
 
     #[test]
     fn finds_known_formats_and_redacts_them() {
-        let key = "AKIA2E0A8F3B9C1D7Q4Z";
+        let key = "AKIA2E7A6F3B5CXD7Q4Z";
         let found = scan("src/aws.ts", &format!("const id = '{key}';\n"));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].kind, "AWS access key id");
@@ -650,7 +798,10 @@ mod tests {
     #[test]
     fn secret_names_need_a_strong_value() {
         assert_eq!(
-            kinds("src/a.ts", "const jwtSecretKey = 'f8Kq2LxZ9pW4mN7vR3tY6uB1';"),
+            kinds(
+                "src/a.ts",
+                "const jwtSecretKey = 'f8Kq2LxZ9pW4mN7vR3tY6uB1';"
+            ),
             vec!["secret literal assigned to `jwtSecretKey`"]
         );
         assert!(kinds("src/a.ts", "const tokenExpiry = '15m';").is_empty());
@@ -691,5 +842,4 @@ mod tests {
         assert!(eligible("deploy/docker-compose.yml"));
         assert!(eligible(".env.production"));
     }
-
 }

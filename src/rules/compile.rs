@@ -51,6 +51,8 @@ pub enum Anchor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Within {
     Node,
+    /// A match that encloses the parent's match (an `if` around a call).
+    Around,
     File,
     App,
     Entry,
@@ -334,13 +336,14 @@ impl Compiler<'_> {
             Some(w) => Some(match w.value.as_str() {
                 "node" => Within::Node,
                 "file" => Within::File,
+                "around" => Within::Around,
                 "app" => Within::App,
                 "entry" => Within::Entry,
                 other => {
                     return Err(self.span_err(
                         w,
                         rule,
-                        format!("unknown `in: {other}`: use node, file, app or entry"),
+                        format!("unknown `in: {other}`: use node, around, file, app or entry"),
                     ))
                 }
             }),
@@ -473,7 +476,9 @@ impl Compiler<'_> {
     /// for `in: app|entry`, which may look anywhere).
     fn parent_for(&self, within: Option<Within>) -> Option<usize> {
         match within {
-            None | Some(Within::Node) | Some(Within::File) => self.node_parent,
+            None | Some(Within::Node) | Some(Within::Around) | Some(Within::File) => {
+                self.node_parent
+            }
             _ => None,
         }
     }
