@@ -215,14 +215,22 @@ pub fn eligible(rel: &str) -> bool {
         "locales",
         "locale",
         "i18n",
+        "intl",
+        "docs",
+        "testing",
         "translations",
         "lang",
     ];
+    // A folder named for tests in any spelling: `integration-tests`, `test_helpers`, `e2e`.
+    let test_dir = |d: &str| {
+        d.split(['-', '_', '.'])
+            .any(|w| matches!(w, "test" | "tests" | "testing" | "e2e" | "spec" | "specs"))
+    };
     if lower
         .split('/')
         .rev()
         .skip(1)
-        .any(|d| skipped_dirs.contains(&d))
+        .any(|d| skipped_dirs.contains(&d) || test_dir(d))
     {
         return false;
     }
@@ -241,6 +249,14 @@ pub fn eligible(rel: &str) -> bool {
         "pnpm-lock.yaml",
     ];
     if lockfiles.contains(&name) || name.ends_with(".d.ts") || name.ends_with(".map") {
+        return false;
+    }
+    // Nx Cloud tokens in nx.json are read-only by design; test env files hold test values.
+    let test_env = is_env_file(name)
+        && name
+            .split(['.', '-', '_'])
+            .any(|w| matches!(w, "test" | "testing" | "e2e" | "ci" | "spec"));
+    if name == "nx.json" || test_env {
         return false;
     }
     if is_env_file(name)
@@ -454,26 +470,23 @@ fn named_value(text: &str, at: usize, end: usize, code: bool, mentions_jwt: bool
     if is_reference(value) || value.contains("${") {
         return None;
     }
-    // The secret a library signs with (jsonwebtoken, passport-jwt, express-session,
-    // cookie-parser): any literal there is the production secret, however weak.
-    let signing_key = matches!(
-        name,
-        "secret"
-            | "secretOrKey"
-            | "secretOrPrivateKey"
-            | "jwtSecret"
-            | "sessionSecret"
-            | "cookieSecret"
-    );
-    if signing_key && code && !value.trim().is_empty() && !value.eq_ignore_ascii_case(name) {
+    // The secret a library signs with (`secret:` of JwtModule.register, passport-jwt,
+    // express-session): any literal there is the production secret, however weak. Other
+    // secret-like names must hold a value that looks like a real credential.
+    let signing_key = matches!(name, "secret" | "secretOrKey" | "secretOrPrivateKey");
+    if signing_key
+        && code
+        && !value.trim().is_empty()
+        && !value.eq_ignore_ascii_case(name)
+    {
         let what = if mentions_jwt {
-            "JWT signing"
+            "JWT signing secret"
         } else {
-            "signing"
+            "signing secret"
         };
         return Some((
             offset,
-            format!("{what} secret written as a literal (`{name}`)"),
+            format!("{what} written as a literal (`{name}`)"),
             value.to_string(),
         ));
     }
@@ -643,6 +656,15 @@ fn secret_class(words: &[String]) -> Option<Class> {
         "repeat",
         "hashed",
         "encrypted",
+        "test",
+        "testing",
+        "mock",
+        "fake",
+        "dummy",
+        "example",
+        "sample",
+        "demo",
+        "placeholder",
     ];
     if words.iter().any(|w| not_secret.contains(&w.as_str())) {
         return None;
@@ -739,20 +761,29 @@ fn strong_enough(value: &str, class: Class) -> bool {
     {
         return false;
     }
+    // Public client keys: PostHog project keys, Stripe publishable keys.
+    if ["phc_", "pk_live_", "pk_test_", "pub_"].iter().any(|p| v.starts_with(p)) {
+        return false;
+    }
+    let digits = v.chars().any(|c| c.is_ascii_digit());
+    let symbols = v.chars().any(|c| c.is_ascii_punctuation());
     let classes = [
         v.chars().any(|c| c.is_ascii_lowercase()),
         v.chars().any(|c| c.is_ascii_uppercase()),
-        v.chars().any(|c| c.is_ascii_digit()),
-        v.chars().any(|c| !c.is_ascii_alphanumeric()),
+        digits,
+        symbols,
     ]
     .iter()
     .filter(|b| **b)
     .count();
     let len = v.chars().count();
     let entropy = shannon(v);
+    // A value made of letters and separators only is a word, a label or an identifier
+    // ('Contraseña', 'auth/invalid_access_token', 'constant.language'): random tokens of
+    // this length carry digits.
     match class {
-        Class::Password => len >= 8 && classes >= 2 && entropy >= 2.5,
-        Class::Key => len >= 16 && classes >= 2 && entropy >= 3.3,
+        Class::Password => len >= 8 && (digits || symbols) && classes >= 2 && entropy >= 2.5,
+        Class::Key => len >= 16 && digits && classes >= 2 && entropy >= 3.3,
     }
 }
 
