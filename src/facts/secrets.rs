@@ -474,11 +474,7 @@ fn named_value(text: &str, at: usize, end: usize, code: bool, mentions_jwt: bool
     // express-session): any literal there is the production secret, however weak. Other
     // secret-like names must hold a value that looks like a real credential.
     let signing_key = matches!(name, "secret" | "secretOrKey" | "secretOrPrivateKey");
-    if signing_key
-        && code
-        && !value.trim().is_empty()
-        && !value.eq_ignore_ascii_case(name)
-    {
+    if signing_key && code && !value.trim().is_empty() && !value.eq_ignore_ascii_case(name) {
         let what = if mentions_jwt {
             "JWT signing secret"
         } else {
@@ -762,7 +758,10 @@ fn strong_enough(value: &str, class: Class) -> bool {
         return false;
     }
     // Public client keys: PostHog project keys, Stripe publishable keys.
-    if ["phc_", "pk_live_", "pk_test_", "pub_"].iter().any(|p| v.starts_with(p)) {
+    if ["phc_", "pk_live_", "pk_test_", "pub_"]
+        .iter()
+        .any(|p| v.starts_with(p))
+    {
         return false;
     }
     let digits = v.chars().any(|c| c.is_ascii_digit());
