@@ -35,6 +35,10 @@ const NEST_LITERALS: &[&str] = &["APP_GUARD", "APP_PIPE", "useGlobal"];
 /// services PERF-PAGINATION and DATA-TENANT-SCOPE follow. A file that
 /// uses only single-row operations through a wrapper it never names is not seen.
 const PRISMA_LITERALS: &[&str] = &["risma", "Many(", "@Controller", "@Resolve", "canActivate"];
+/// Files that may hold an HTTP route with a body (Nest decorators, router calls).
+const ROUTE_LITERALS: &[&str] = &[
+    "@Post", "@Put", "@Patch", "@All", ".post(", ".put(", ".patch(", ".all(",
+];
 
 /// The prefilter's extra literals, in the order `Flags::from_extra` reads them.
 pub fn fact_literals(global_classes: &[String]) -> Vec<String> {
@@ -44,6 +48,7 @@ pub fn fact_literals(global_classes: &[String]) -> Vec<String> {
         .chain(ENV_LITERALS)
         .chain(NEST_LITERALS)
         .chain(PRISMA_LITERALS)
+        .chain(ROUTE_LITERALS)
         .map(|s| s.to_string())
         .chain(global_classes.iter().cloned())
         .collect()
@@ -57,6 +62,7 @@ pub struct Flags {
     pub env: bool,
     pub nest: bool,
     pub prisma: bool,
+    pub routes: bool,
 }
 
 impl Flags {
@@ -65,13 +71,15 @@ impl Flags {
         let v = ENV_LITERALS.len();
         let n = NEST_LITERALS.len();
         let p = PRISMA_LITERALS.len();
+        let r = ROUTE_LITERALS.len();
         let any = |skip: usize, take: usize| extra.iter().skip(skip).take(take).any(|b| *b);
         Flags {
             entry: any(0, e),
             suppress: any(e, 1),
             env: any(e + 1, v),
-            nest: any(e + 1 + v, n) || any(e + 1 + v + n + p, usize::MAX),
+            nest: any(e + 1 + v, n) || any(e + 1 + v + n + p + r, usize::MAX),
             prisma: any(e + 1 + v + n, p),
+            routes: any(e + 1 + v + n + p, r),
         }
     }
 }

@@ -5,7 +5,6 @@
 //! "is this login route rate-limited?" or "does this webhook verify a signature?".
 
 use super::nest::text;
-use aho_corasick::AhoCorasick;
 use std::sync::LazyLock;
 use tree_sitter::Node;
 
@@ -31,18 +30,6 @@ pub struct RouteFacts {
     pub routes: Vec<Route>,
     /// Router-level middleware mounted in the file: `router.use(loginLimiter)`.
     pub mounted: Vec<String>,
-}
-
-/// Text that may hold a route with a body: files without any are not parsed for routes.
-static MARKERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::new([
-        "@Post", "@Put", "@Patch", "@All", ".post(", ".put(", ".patch(", ".all(",
-    ])
-    .expect("static literals")
-});
-
-pub fn may_have_routes(text: &str) -> bool {
-    MARKERS.is_match(text)
 }
 
 /// Signature verification of an incoming request: Stripe `constructEvent`, svix / standard

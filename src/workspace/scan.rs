@@ -364,8 +364,14 @@ fn match_bytes(
             ),
         );
     }
-    if rules.scans_secrets && facts::secrets::eligible(&file.rel) {
-        out.facts.secrets = facts::secrets::scan(&file.rel, text);
+    // One pass finds secret literals and signature-verification words.
+    let mut verify_words = false;
+    if (rules.scans_secrets || rules.scans_routes) && facts::secrets::eligible(&file.rel) {
+        let found = facts::secrets::scan_text(&file.rel, text);
+        verify_words = found.verify_words;
+        if rules.scans_secrets {
+            out.facts.secrets = found.secrets;
+        }
     }
     let prefiltered = rules.prefilter.scan(rules.patterns.len(), text.as_bytes());
     // A node-scoped condition matters only where its parent pattern can match.
@@ -429,8 +435,8 @@ fn match_bytes(
         }
         let wants_nest = flags.nest && !test;
         let wants_prisma = flags.prisma && !test;
-        let wants_routes = rules.scans_routes && !test && routes::may_have_routes(text);
-        if rules.scans_routes && !test {
+        let wants_routes = rules.scans_routes && !test && flags.routes;
+        if rules.scans_routes && !test && verify_words {
             out.facts.verifies_signature = routes::verifies_signature(text);
         }
         if !queries.is_empty() || wants_nest || wants_prisma || wants_routes {
