@@ -43,6 +43,25 @@ const PLATFORM_VARS: &[&str] = &[
     "DEBUG",
 ];
 
+/// Prefixes of variables set by package managers, build tools and hosts.
+const PLATFORM_PREFIXES: &[&str] = &[
+    "npm_", "NX_", "VERCEL_", "JEST_", "VITEST", "RAILWAY_", "RENDER_",
+];
+
+/// Example files looked for on disk too, in the app folder and above: a .gitignore rule such
+/// as `.env.*` hides them from the walk although they are committed.
+const EXAMPLE_NAMES: &[&str] = &[
+    ".env.example",
+    ".env.sample",
+    ".env.template",
+    ".env.dist",
+    "example.env",
+    ".example.env",
+    "env.example",
+    ".env.local.example",
+    ".env.development.example",
+];
+
 /// What git says about the audited tree.
 enum Git {
     /// Paths (relative to the audited root) of the files in the index.
@@ -200,15 +219,34 @@ impl EnvIndex {
                 read.entry(v.as_str()).or_insert(files[i].rel.as_str());
             }
         }
-        read.retain(|v, _| !PLATFORM_VARS.contains(v) && !ignore_vars.iter().any(|i| i == v));
+        read.retain(|v, _| {
+            !PLATFORM_VARS.contains(v)
+                && !PLATFORM_PREFIXES.iter().any(|p| v.starts_with(p))
+                && !ignore_vars.iter().any(|i| i == v)
+        });
         if read.is_empty() {
             return Vec::new();
         }
-        let examples: Vec<&String> = files
+        let mut examples: Vec<String> = files
             .iter()
             .map(|f| &f.rel)
             .filter(|p| is_example_env_file(p) && contains(parent(p), &app.root))
+            .cloned()
             .collect();
+        let mut dir = app.root.as_str();
+        loop {
+            for name in EXAMPLE_NAMES {
+                let rel = join(dir, name);
+                if !examples.contains(&rel) && self.root.join(&rel).is_file() {
+                    examples.push(rel);
+                }
+            }
+            if dir.is_empty() {
+                break;
+            }
+            dir = parent(dir);
+        }
+        examples.sort_by_key(|p| std::cmp::Reverse(p.len())); // the app's own first
         let all: Vec<&str> = read.keys().copied().collect();
         let Some(first) = examples.first() else {
             return vec![site(
@@ -274,8 +312,13 @@ fn read_index(root: &Path) -> Git {
 /// `.env`, `.env.production`, `prod.env`: not an example, sample or template.
 fn is_real_env_file(path: &str) -> bool {
     let name = file_name(path).to_ascii_lowercase();
+    // Test and CI env files hold test values by design.
+    let test_env = name
+        .split(['.', '-', '_'])
+        .any(|w| matches!(w, "test" | "testing" | "e2e" | "ci" | "spec"));
     secrets::is_env_file(&name)
         && !is_template(&name)
+        && !test_env
         && !is_test_path(path)
         && !path
             .split('/')
@@ -290,10 +333,11 @@ fn is_template(name: &str) -> bool {
     .any(|w| name.split(['.', '-', '_']).any(|part| part == *w))
 }
 
-/// `.env.example`, `.env.sample`, `.env.template`, `example.env`, `.env.local.example`.
+/// `.env.example`, `.env.sample`, `.env.template`, `example.env`, `.env.local.example`,
+/// `env-example-relational`, `.example.env`: a name with the word env and a template word.
 pub fn is_example_env_file(path: &str) -> bool {
     let name = file_name(path).to_ascii_lowercase();
-    (secrets::is_env_file(&name) || name.starts_with("env.")) && is_template(&name)
+    name.split(['.', '-', '_']).any(|w| w == "env") && is_template(&name)
 }
 
 /// The variable names an env file sets (`KEY=`, `export KEY=`, and commented `# KEY=`).

@@ -18,6 +18,13 @@ static LIMITER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)throttl|rate[-_]?limit|limiter|slow[-_]?down|brute").expect("static regex")
 });
 
+/// A limiter called in code (not named in a comment): `loginRateLimit.check(ip)`,
+/// `await limiter.consume(key)`.
+static LIMITER_CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b\w*(?:[rR]ate[lL]imit|RATE_LIMIT|[lL]imiter|[tT]hrottl)\w*(?:\.\w+)*\s*\(")
+        .expect("static regex")
+});
+
 /// A guard dedicated to webhooks: `@UseGuards(StripeSignatureGuard)`.
 static SIGNATURE_GUARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)UseGuards\([^)]*(?:signature|webhook|hmac|stripe|svix)").expect("static regex")
@@ -66,10 +73,55 @@ fn is_write(route: &Route) -> bool {
     matches!(route.method.as_str(), "POST" | "PUT" | "PATCH" | "ALL")
 }
 
-fn limited(route: &Route, mounted: &[String]) -> bool {
+/// Receivers that are the application itself: what is mounted there is the global limit.
+fn is_app(receiver: &str) -> bool {
+    matches!(
+        receiver.rsplit('.').next().unwrap_or(receiver),
+        "app" | "server" | "application" | "fastify" | "instance" | "api"
+    )
+}
+
+/// A limiter mounted on a path prefix anywhere in the app (`app.use('/v1/auth', authLimiter)`):
+/// the last word of that path.
+fn path_limits(files: &[ScannedFile], unit_files: &BTreeSet<usize>) -> Vec<String> {
+    unit_files
+        .iter()
+        .filter_map(|&i| files[i].facts.routes.as_ref())
+        .flat_map(|r| r.mounted.iter())
+        .filter(|(_, args)| LIMITER.is_match(args))
+        .filter_map(|(_, args)| {
+            let path = args.strip_prefix(['\'', '"', '`'])?;
+            let end = path.find(['\'', '"', '`'])?;
+            words(&path[..end]).pop()
+        })
+        .collect()
+}
+
+fn limited(
+    file: &ScannedFile,
+    route: &Route,
+    mounted: &[(String, String)],
+    paths: &[String],
+) -> bool {
     // `@SkipThrottle()` removes a limit, it does not add one.
     let guards = route.guards.replace("SkipThrottle", "");
-    LIMITER.is_match(&guards) || mounted.iter().any(|m| LIMITER.is_match(m))
+    let mut covered = words(&route.path);
+    covered.extend(words(&file.rel));
+    LIMITER.is_match(&guards)
+        // a limiter called inside the handler (`loginRateLimit.check(ip)`)
+        || LIMITER_CALL.is_match(&route.body)
+        // a limiter on the router of this file (not the app's global one)
+        || mounted
+            .iter()
+            .any(|(receiver, args)| !is_app(receiver) && LIMITER.is_match(args))
+        || paths.iter().any(|p| covered.contains(p))
+}
+
+fn is_webhook(route: &Route) -> bool {
+    let mut w = words(&route.path);
+    w.extend(words(&route.handler));
+    w.iter()
+        .any(|x| matches!(x.as_str(), "webhook" | "webhooks" | "hook" | "hooks"))
 }
 
 fn site(file: &ScannedFile, route: &Route, message: String) -> Site {
@@ -88,7 +140,7 @@ fn site(file: &ScannedFile, route: &Route, message: String) -> Site {
 fn routes<'a>(
     files: &'a [ScannedFile],
     unit_files: &'a BTreeSet<usize>,
-) -> impl Iterator<Item = (&'a ScannedFile, &'a [String], &'a Route)> {
+) -> impl Iterator<Item = (&'a ScannedFile, &'a [(String, String)], &'a Route)> {
     unit_files.iter().flat_map(move |&i| {
         let file = &files[i];
         file.facts.routes.iter().flat_map(move |r| {
@@ -101,16 +153,17 @@ fn routes<'a>(
 
 /// SEC-RATE-LIMIT-AUTH: each sensitive write route with no limiter of its own.
 pub fn auth_rate_limit(files: &[ScannedFile], unit_files: &BTreeSet<usize>) -> Vec<Site> {
+    let paths = path_limits(files, unit_files);
     routes(files, unit_files)
-        .filter(|(_, _, r)| is_write(r))
+        .filter(|(_, _, r)| is_write(r) && !is_webhook(r))
         .filter_map(|(file, mounted, r)| {
             let kind = sensitive(r)?;
-            (!limited(r, mounted)).then(|| {
+            (!limited(file, r, mounted, &paths)).then(|| {
                 site(
                     file,
                     r,
                     format!(
-                        "{kind} route {} {} has only the global rate limit: give it a stricter one (@Throttle({{ default: {{ limit: 5, ttl: 60_000 }} }}) or a dedicated limiter middleware)",
+                        "{kind} route {} {} has no rate limit of its own (at most the global one): give it a stricter one (@Throttle({{ default: {{ limit: 5, ttl: 60_000 }} }}) or a dedicated limiter middleware)",
                         r.method, r.path
                     ),
                 )
@@ -127,17 +180,14 @@ pub fn webhook_signature(files: &[ScannedFile], unit_files: &BTreeSet<usize>) ->
         .iter()
         .any(|&i| files[i].facts.verifies_signature);
     routes(files, unit_files)
-        .filter(|(_, _, r)| is_write(r))
-        .filter(|(_, _, r)| {
-            let mut w = words(&r.path);
-            w.extend(words(&r.handler));
-            w.iter().any(|x| matches!(x.as_str(), "webhook" | "webhooks" | "hook" | "hooks"))
-        })
+        .filter(|(_, _, r)| is_write(r) && is_webhook(r))
         .filter_map(|(file, _, r)| {
             let guarded = SIGNATURE_GUARD.is_match(&r.guards);
             let local = verifies_signature(&r.body)
                 || (r.body.is_empty() && file.facts.verifies_signature);
-            let handed_on = r.body.to_ascii_lowercase().contains("signature") && app_verifies;
+            let body = r.body.to_ascii_lowercase();
+            let handed_on =
+                (body.contains("signature") || body.contains("hmac")) && app_verifies;
             (!(guarded || local || handed_on)).then(|| {
                 site(
                     file,

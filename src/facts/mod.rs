@@ -35,9 +35,10 @@ const NEST_LITERALS: &[&str] = &["APP_GUARD", "APP_PIPE", "useGlobal"];
 /// services PERF-PAGINATION and DATA-TENANT-SCOPE follow. A file that
 /// uses only single-row operations through a wrapper it never names is not seen.
 const PRISMA_LITERALS: &[&str] = &["risma", "Many(", "@Controller", "@Resolve", "canActivate"];
-/// Files that may hold an HTTP route with a body (Nest decorators, router calls).
+/// Files that may hold an HTTP route with a body (Nest decorators, router calls) or mount
+/// middleware on a path (`app.use('/auth', limiter)`).
 const ROUTE_LITERALS: &[&str] = &[
-    "@Post", "@Put", "@Patch", "@All", ".post(", ".put(", ".patch(", ".all(",
+    "@Post", "@Put", "@Patch", "@All", ".post(", ".put(", ".patch(", ".all(", ".use(",
 ];
 
 /// The prefilter's extra literals, in the order `Flags::from_extra` reads them.

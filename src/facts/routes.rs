@@ -28,8 +28,8 @@ pub struct Route {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RouteFacts {
     pub routes: Vec<Route>,
-    /// Router-level middleware mounted in the file: `router.use(loginLimiter)`.
-    pub mounted: Vec<String>,
+    /// Middleware mounted in the file, `x.use(...)`: (receiver, arguments' text).
+    pub mounted: Vec<(String, String)>,
 }
 
 /// Signature verification of an incoming request: Stripe `constructEvent`, svix / standard
@@ -150,9 +150,10 @@ fn router_call(call: Node, src: &str, facts: &mut RouteFacts) {
         .filter(|n| n.kind() != "comment")
         .collect();
     if method == "use" {
+        let args: Vec<&str> = items.iter().map(|n| text(*n, src)).collect();
         facts
             .mounted
-            .extend(items.iter().map(|n| capped(text(*n, src))));
+            .push((text(object, src).to_string(), capped(&args.join(", "))));
         return;
     }
     if !ROUTER_METHODS.contains(&method) || is_http_client(text(object, src)) {
@@ -182,9 +183,11 @@ fn router_call(call: Node, src: &str, facts: &mut RouteFacts) {
         .iter()
         .map(|n| text(*n, src))
         .collect();
+    // The method's own position: in a chain (`new Hono().post(...).post(...)`) every call
+    // starts where the chain does.
     facts.routes.push(Route {
-        line: call.start_position().row + 1,
-        column: call.start_position().column + 1,
+        line: property.start_position().row + 1,
+        column: property.start_position().column + 1,
         method: method.to_ascii_uppercase(),
         path,
         handler,

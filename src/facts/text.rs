@@ -109,10 +109,27 @@ fn follows_import_keyword(before: &str) -> bool {
     }
 }
 
+/// Is this offset on a comment line (`//`, or a JSDoc / block line starting with `*`)?
+fn in_comment(text: &str, at: usize) -> bool {
+    let line_start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let before = text[line_start..at].trim_start();
+    before.starts_with("//") || before.starts_with('*') || before.starts_with("/*")
+}
+
+/// `= value` (not `==` / `===`) right after an expression.
+fn is_assignment(after: &str) -> bool {
+    let rest = after.trim_start();
+    rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>")
+}
+
 pub fn env_vars(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     if text.contains("process.env") {
         for c in ENV_DOT.captures_iter(text) {
+            let whole = c.get(0).expect("match");
+            if in_comment(text, whole.start()) || is_assignment(&text[whole.end()..]) {
+                continue; // documentation, or a write (`process.env.X = 'y'`), not a read
+            }
             if let Some(m) = c.get(1).or_else(|| c.get(2)) {
                 out.push(m.as_str().to_string());
             }

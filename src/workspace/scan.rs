@@ -84,11 +84,13 @@ pub fn is_test_path(rel: &str) -> bool {
     if stem_markers.iter().any(|m| name.contains(m)) {
         return true;
     }
+    // Test folders in any spelling: `test/`, `__tests__/`, `integration-tests/`,
+    // `test-utils/`, `libs/testing/`, `e2e_tests/`.
     rel.split('/').rev().skip(1).any(|dir| {
-        matches!(
-            dir,
-            "__tests__" | "__mocks__" | "test" | "tests" | "e2e" | "spec" | "__fixtures__"
-        )
+        matches!(dir, "__tests__" | "__mocks__" | "spec" | "__fixtures__")
+            || dir
+                .split(['-', '_', '.'])
+                .any(|w| matches!(w, "test" | "tests" | "testing" | "e2e"))
     })
 }
 
@@ -597,6 +599,9 @@ mod tests {
         assert!(is_test_path("apps/api/test/app.e2e-spec.ts"));
         assert!(is_test_path("src/__tests__/x.ts"));
         assert!(!is_test_path("src/testing-utils.ts"));
+        assert!(is_test_path("integration-tests/helpers/admin.ts"));
+        assert!(is_test_path("libs/testing/src/user.ts"));
+        assert!(!is_test_path("src/contest/entry.ts"));
         assert!(!is_test_path("src/main.ts"));
     }
 }
