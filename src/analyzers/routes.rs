@@ -35,6 +35,10 @@ fn sensitive(route: &Route) -> Option<&'static str> {
     let mut w = words(&route.path);
     w.extend(words(&route.handler));
     let has = |x: &str| w.iter().any(|y| y == x);
+    // Passkey ceremonies sign a server challenge: nothing there can be guessed.
+    if has("webauthn") || has("passkey") || has("passkeys") {
+        return None;
+    }
     let pair = |a: &str, b: &str| w.windows(2).any(|p| p[0] == a && p[1] == b);
     if has("login") || has("signin") || has("logon") || pair("sign", "in") || pair("log", "in") {
         Some("login")

@@ -92,6 +92,10 @@ fn starts_app(kind: EntryKind) -> bool {
     !matches!(kind, EntryKind::Listen)
 }
 
+fn is_test_folder(dir: &str) -> bool {
+    !dir.is_empty() && crate::workspace::scan::is_test_path(&format!("{dir}/x"))
+}
+
 pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph) -> Vec<App> {
     let packages: BTreeMap<String, (&ScannedFile, &Package)> = files
         .iter()
@@ -107,9 +111,11 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
         .map(|p| parent_dir(p).to_string())
         .collect();
 
+    // A package inside a test folder (`integration-tests/`, `packages/x-test-utils/`) is a
+    // test harness, not a deployed app.
     let mut roots: BTreeSet<String> = packages
         .iter()
-        .filter(|(_, (_, p))| is_app_package(p))
+        .filter(|(d, (_, p))| is_app_package(p) && !is_test_folder(d))
         .map(|(d, _)| d.clone())
         .collect();
     for f in files
