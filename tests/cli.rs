@@ -1,20 +1,12 @@
 //! Whole-CLI behaviour: exit statuses, gates, JSON shape, error messages with file:line,
 //! suppressions, robustness on hostile input.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{prodready, write};
 use predicates::prelude::*;
 use std::fs;
 use std::path::Path;
-
-fn prodready() -> Command {
-    Command::cargo_bin("prodready").expect("binary")
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write");
-}
 
 /// An Express app that fails only SEC-HELMET... and a few others; enough for gate tests.
 fn express_app(root: &Path) {

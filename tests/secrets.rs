@@ -1,19 +1,10 @@
 //! SEC-SECRETS and SEC-ENV-COMMITTED end to end: planted secrets are found and never printed
 //! in any output format; tracked vs ignored env files come from a real git index.
 
-use assert_cmd::Command;
-use std::fs;
+mod common;
+
+use common::{prodready, write};
 use std::path::Path;
-
-fn prodready() -> Command {
-    Command::cargo_bin("prodready").expect("binary")
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let path = root.join(rel);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write");
-}
 
 /// Deterministic random-looking text from an alphabet (no placeholder words by construction).
 fn noise(seed: u64, alphabet: &str, len: usize) -> String {

@@ -119,21 +119,17 @@ static DETECTOR: LazyLock<Detector> = LazyLock::new(|| {
         literals.push(lit);
         candidates.push(Candidate::Format(i));
     }
-    for w in NAME_WORDS {
-        literals.push(w);
-        candidates.push(Candidate::Name);
-    }
-    for w in CALL_WORDS {
-        literals.push(w);
-        candidates.push(Candidate::Call);
-    }
-    for w in URL_WORDS {
-        literals.push(w);
-        candidates.push(Candidate::Url);
-    }
-    for w in VERIFY_WORDS {
-        literals.push(w);
-        candidates.push(Candidate::Verify);
+    let groups: [(&[&str], fn() -> Candidate); 4] = [
+        (NAME_WORDS, || Candidate::Name),
+        (CALL_WORDS, || Candidate::Call),
+        (URL_WORDS, || Candidate::Url),
+        (VERIFY_WORDS, || Candidate::Verify),
+    ];
+    for (words, candidate) in groups {
+        for w in words {
+            literals.push(w);
+            candidates.push(candidate());
+        }
     }
     Detector {
         automaton: AhoCorasick::builder()
