@@ -98,6 +98,7 @@ const VERIFY_WORDS: &[&str] = &[
     "Hmac",
 ];
 
+#[derive(Clone, Copy)]
 enum Candidate {
     Format(usize),
     Name,
@@ -119,16 +120,16 @@ static DETECTOR: LazyLock<Detector> = LazyLock::new(|| {
         literals.push(lit);
         candidates.push(Candidate::Format(i));
     }
-    let groups: [(&[&str], fn() -> Candidate); 4] = [
-        (NAME_WORDS, || Candidate::Name),
-        (CALL_WORDS, || Candidate::Call),
-        (URL_WORDS, || Candidate::Url),
-        (VERIFY_WORDS, || Candidate::Verify),
+    let groups = [
+        (NAME_WORDS, Candidate::Name),
+        (CALL_WORDS, Candidate::Call),
+        (URL_WORDS, Candidate::Url),
+        (VERIFY_WORDS, Candidate::Verify),
     ];
     for (words, candidate) in groups {
         for w in words {
             literals.push(w);
-            candidates.push(candidate());
+            candidates.push(candidate);
         }
     }
     Detector {
