@@ -92,6 +92,33 @@ fn starts_app(kind: EntryKind) -> bool {
     !matches!(kind, EntryKind::Listen)
 }
 
+/// Does a main-like file of the package (`main`, `index`, `server`, `app`, `bootstrap`)
+/// import code that starts a server or worker?
+fn main_starts_app(file_ids: &[usize], files: &[ScannedFile], graph: &ImportGraph) -> bool {
+    file_ids
+        .iter()
+        .filter(|&&i| {
+            let f = &files[i];
+            let stem = f
+                .rel
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .split('.')
+                .next()
+                .unwrap_or("");
+            f.is_source()
+                && !f.is_test()
+                && matches!(stem, "main" | "index" | "server" | "app" | "bootstrap")
+        })
+        .any(|&i| {
+            graph
+                .closure(i)
+                .iter()
+                .any(|&j| files[j].facts.markers.iter().any(|m| starts_app(m.kind)))
+        })
+}
+
 fn is_test_folder(dir: &str) -> bool {
     !dir.is_empty() && crate::workspace::scan::is_test_path(&format!("{dir}/x"))
 }
@@ -173,6 +200,11 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
             continue;
         }
         if own_pkg.is_none() && !has_markers {
+            continue;
+        }
+        // A workspace package that depends on a framework but starts nothing itself, and whose
+        // main file does not import code that does (a `bootstrap()` helper), is a library.
+        if !root.is_empty() && !has_markers && !main_starts_app(&file_ids, files, graph) {
             continue;
         }
         let mut deps = BTreeMap::new();
