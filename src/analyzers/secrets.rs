@@ -5,7 +5,7 @@ use super::Site;
 use crate::facts::secrets::redact;
 use crate::model::{Confidence, Finding, Location};
 use crate::workspace::scan::ScannedFile;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One site per secret literal in the unit's files.
 pub fn sites(files: &[ScannedFile], unit_files: &BTreeSet<usize>) -> Vec<Site> {
@@ -31,26 +31,36 @@ pub fn sites(files: &[ScannedFile], unit_files: &BTreeSet<usize>) -> Vec<Site> {
         .collect()
 }
 
-/// Replaces every secret value the scan saw in any finding's message or evidence: another
-/// rule's snippet may show the same line.
+/// Replaces every secret value the scan saw in a file in the message and evidence of any
+/// finding located in that file: another rule's snippet may show the same line. (Only there:
+/// a short value such as `test` must not garble findings elsewhere.)
 pub fn redact_findings(findings: &mut [Finding], files: &[ScannedFile]) {
-    let values: BTreeSet<&str> = files
+    let by_file: BTreeMap<&str, Vec<&str>> = files
         .iter()
-        .flat_map(|f| f.facts.secrets.iter())
-        .flat_map(|s| s.value.lines().filter(|l| l.trim().len() >= 4))
+        .filter(|f| !f.facts.secrets.is_empty())
+        .map(|f| {
+            let values = f
+                .facts
+                .secrets
+                .iter()
+                .flat_map(|s| s.value.lines().filter(|l| l.trim().len() >= 4))
+                .collect();
+            (f.rel.as_str(), values)
+        })
         .collect();
-    if values.is_empty() {
+    if by_file.is_empty() {
         return;
     }
-    let scrub = |text: &mut String| {
-        for v in &values {
-            if text.contains(v) {
-                *text = text.replace(v, &redact(v));
+    for f in findings {
+        let Some(values) = by_file.get(f.location.path.as_str()) else {
+            continue;
+        };
+        for text in [&mut f.message, &mut f.evidence] {
+            for v in values {
+                if text.contains(v) {
+                    *text = text.replace(v, &redact(v));
+                }
             }
         }
-    };
-    for f in findings {
-        scrub(&mut f.message);
-        scrub(&mut f.evidence);
     }
 }
