@@ -96,32 +96,21 @@ impl EnvIndex {
 
     /// SEC-ENV-COMMITTED.
     pub fn committed(&self, all_paths: &[String]) -> Vec<Site> {
+        // In git, what the index holds; outside it, what is present and not ignored.
+        let (candidates, confidence): (Vec<&String>, _) = match self.git() {
+            Git::Tracked(tracked) => (tracked.iter().collect(), Confidence::High),
+            Git::Unavailable(_) => (all_paths.iter().collect(), Confidence::Medium),
+        };
         let mut sites = Vec::new();
-        match self.git() {
-            Git::Tracked(tracked) => {
-                for path in tracked.iter().filter(|p| is_real_env_file(p)) {
-                    if let Some(reason) = self.worth_reporting(path) {
-                        sites.push(site(
-                            path,
-                            1,
-                            format!("`{path}` is tracked in git ({reason}): remove it with `git rm --cached {path}`, ignore it, and rotate what it held"),
-                            Confidence::High,
-                        ));
-                    }
-                }
-            }
-            Git::Unavailable(why) => {
-                for path in all_paths.iter().filter(|p| is_real_env_file(p)) {
-                    if let Some(reason) = self.worth_reporting(path) {
-                        sites.push(site(
-                            path,
-                            1,
-                            format!("`{path}` is present ({reason}) and no .gitignore ignores it; {why}, so whether it is tracked cannot be told"),
-                            Confidence::Medium,
-                        ));
-                    }
-                }
-            }
+        for path in candidates.into_iter().filter(|p| is_real_env_file(p)) {
+            let Some(reason) = self.worth_reporting(path) else {
+                continue;
+            };
+            let message = match self.git() {
+                Git::Tracked(_) => format!("`{path}` is tracked in git ({reason}): remove it with `git rm --cached {path}`, ignore it, and rotate what it held"),
+                Git::Unavailable(why) => format!("`{path}` is present ({reason}) and no .gitignore ignores it; {why}, so whether it is tracked cannot be told"),
+            };
+            sites.push(site(path, 1, message, confidence));
         }
         for dir in &self.app_roots {
             if !self.env_ignored(dir, all_paths) {

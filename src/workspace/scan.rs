@@ -292,11 +292,13 @@ fn read_and_match(
 ) -> (ScannedFile, Vec<Note>) {
     let class = classify(&file.rel);
     let out = bare(&file.rel, class);
+    // Decided once per file: the secret / signature-word pass reads it.
+    let text_scan =
+        (rules.scans_secrets || rules.scans_routes) && facts::secrets::eligible(&file.rel);
     let wanted = match class {
         FileClass::Source { .. } | FileClass::PackageJson | FileClass::PrismaSchema => true,
         FileClass::Other => {
-            wanted_by_pattern(&file.rel, rules)
-                || (rules.scans_secrets && facts::secrets::eligible(&file.rel))
+            wanted_by_pattern(&file.rel, rules) || (rules.scans_secrets && text_scan)
         }
     };
     if !wanted {
@@ -305,7 +307,7 @@ fn read_and_match(
     BUFFER.with(|cell| {
         let mut buffer = cell.borrow_mut();
         match read_capped(&file.abs, &mut buffer) {
-            Ok(true) => match_bytes(file, class, out, &buffer, rules, pending),
+            Ok(true) => match_bytes(file, class, out, &buffer, rules, text_scan, pending),
             Ok(false) => (
                 out,
                 note(
@@ -325,6 +327,7 @@ fn match_bytes(
     mut out: ScannedFile,
     bytes: &[u8],
     rules: &RuleSet,
+    text_scan: bool,
     pending: &mut Option<PendingParse>,
 ) -> (ScannedFile, Vec<Note>) {
     if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
@@ -368,7 +371,7 @@ fn match_bytes(
     }
     // One pass finds secret literals and signature-verification words.
     let mut verify_words = false;
-    if (rules.scans_secrets || rules.scans_routes) && facts::secrets::eligible(&file.rel) {
+    if text_scan {
         let found = facts::secrets::scan_text(&file.rel, text);
         verify_words = found.verify_words;
         if rules.scans_secrets {
