@@ -8,18 +8,23 @@ use crate::analyzers::prisma::PrismaIndex;
 use crate::config::Settings;
 use crate::eval::{units, Evaluator};
 use crate::facts::package::Package;
-use crate::model::{AppInfo, Location, Status};
+use crate::model::{AppInfo, Finding, Location, RuleStatus, Status};
 use crate::report::{Report, RuleMeta};
 use crate::rules::RuleSet;
 use crate::suppress;
 use crate::workspace::apps::{self, App};
 use crate::workspace::imports::ImportGraph;
 use crate::workspace::scan;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
     let root = &settings.root;
+    let git_index = rules
+        .uses_analyzer(crate::analyzers::Analyzer::EnvCommitted)
+        .then(|| crate::analyzers::env_files::start_git_read(root));
     let (files, mut notes) = scan::scan_all(root, &settings.ignore, rules);
+    crate::timing::mark("files scanned and parsed");
     let all_paths: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
 
     // Phase boundary: every file has been scanned; cross-file work starts here.
@@ -30,64 +35,44 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
     let repo = repo_unit(&files);
     let nest = NestIndex::new(&files, root);
     let prisma = PrismaIndex::new(&files, &all_paths, settings.tenant.clone());
-    let env = EnvIndex::new(root, &apps);
+    let env = EnvIndex::new(root, &apps, git_index);
+    crate::timing::mark("apps, import graph and indexes built");
     let evaluator = Evaluator::new(rules, &files, &all_paths, &graph, &nest, &prisma, &env);
 
+    let enabled: Vec<&crate::rules::Rule> = rules
+        .rules
+        .iter()
+        .filter(|r| !settings.disabled.contains(&r.id))
+        .collect();
+    // Units (and their import closures) are built once per scope, not once per rule.
+    let mut units_by_scope = Vec::new();
+    for rule in &enabled {
+        if !units_by_scope.iter().any(|(scope, _)| *scope == rule.scope) {
+            units_by_scope.push((
+                rule.scope,
+                units(rule.scope, &apps, &repo, &files, &graph, &prisma),
+            ));
+        }
+    }
+    // Rules are independent: judged in parallel, gathered in rule order.
+    let judged: Vec<(Vec<Finding>, Vec<RuleStatus>)> = enabled
+        .par_iter()
+        .map(|rule| {
+            let scope_units = units_by_scope
+                .iter()
+                .find(|(scope, _)| *scope == rule.scope)
+                .map(|(_, u)| u.as_slice())
+                .unwrap_or_default();
+            judge_rule(settings, &evaluator, rule, scope_units)
+        })
+        .collect();
     let mut findings = Vec::new();
     let mut statuses = Vec::new();
-    let mut units_by_scope = Vec::new();
-    for rule in &rules.rules {
-        if settings.disabled.contains(&rule.id) {
-            continue;
-        }
-        let priority = settings
-            .priorities
-            .get(&rule.id)
-            .copied()
-            .unwrap_or(rule.priority);
-        // Units (and their import closures) are built once per scope, not once per rule.
-        let at = match units_by_scope
-            .iter()
-            .position(|(scope, _)| *scope == rule.scope)
-        {
-            Some(at) => at,
-            None => {
-                units_by_scope.push((
-                    rule.scope,
-                    units(rule.scope, &apps, &repo, &files, &graph, &prisma),
-                ));
-                units_by_scope.len() - 1
-            }
-        };
-        let scope_units = &units_by_scope[at].1;
-        if scope_units.is_empty() {
-            statuses.push(crate::model::RuleStatus {
-                rule: rule.id.clone(),
-                app: "-".into(),
-                status: Status::NotApplicable,
-                detail: scope_absent(rule.scope).into(),
-            });
-            continue;
-        }
-        // Entry-scoped rules judge each entry point; fold them into one status per app.
-        let mut per_app: BTreeMap<String, crate::model::RuleStatus> = BTreeMap::new();
-        for unit in scope_units {
-            let (mut found, status) = evaluator.judge(rule, unit);
-            for f in &mut found {
-                f.priority = priority;
-            }
-            findings.extend(found);
-            per_app
-                .entry(status.app.clone())
-                .and_modify(|s| {
-                    if status.status == Status::Fail || s.status == Status::NotApplicable {
-                        *s = status.clone();
-                    }
-                })
-                .or_insert(status);
-        }
-        statuses.extend(per_app.into_values());
+    for (found, status) in judged {
+        findings.extend(found);
+        statuses.extend(status);
     }
+    crate::timing::mark("rules evaluated");
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
     crate::analyzers::secrets::redact_findings(&mut findings, &files);
@@ -128,6 +113,48 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
         notes,
         fail_on: settings.fail_on,
     }
+}
+
+/// One rule over the units of its scope: its findings, and its status per app.
+fn judge_rule(
+    settings: &Settings,
+    evaluator: &Evaluator,
+    rule: &crate::rules::Rule,
+    scope_units: &[crate::eval::Unit],
+) -> (Vec<Finding>, Vec<RuleStatus>) {
+    let priority = settings
+        .priorities
+        .get(&rule.id)
+        .copied()
+        .unwrap_or(rule.priority);
+    if scope_units.is_empty() {
+        let status = RuleStatus {
+            rule: rule.id.clone(),
+            app: "-".into(),
+            status: Status::NotApplicable,
+            detail: scope_absent(rule.scope).into(),
+        };
+        return (Vec::new(), vec![status]);
+    }
+    let mut findings = Vec::new();
+    // Entry-scoped rules judge each entry point; fold them into one status per app.
+    let mut per_app: BTreeMap<String, RuleStatus> = BTreeMap::new();
+    for unit in scope_units {
+        let (mut found, status) = evaluator.judge(rule, unit);
+        for f in &mut found {
+            f.priority = priority;
+        }
+        findings.extend(found);
+        per_app
+            .entry(status.app.clone())
+            .and_modify(|s| {
+                if status.status == Status::Fail || s.status == Status::NotApplicable {
+                    *s = status.clone();
+                }
+            })
+            .or_insert(status);
+    }
+    (findings, per_app.into_values().collect())
 }
 
 fn scope_absent(scope: crate::rules::Scope) -> &'static str {

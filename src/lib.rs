@@ -13,6 +13,7 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod suppress;
+pub mod timing;
 pub mod workspace;
 
 use clap::Parser;
@@ -110,10 +111,12 @@ fn audit(args: &cli::AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32
         Ok(s) => s,
         Err(e) => return error(err, e),
     };
+    timing::begin();
     let set = match rules::RuleSet::load(&settings.rule_dirs) {
         Ok(s) => s,
         Err(e) => return error(err, e),
     };
+    timing::mark("rules loaded");
     if let Err(e) = settings.check_rule_ids(&|id| set.rule(id).is_some()) {
         return error(err, e);
     }
@@ -122,6 +125,7 @@ fn audit(args: &cli::AuditArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32
         Format::Json => report::json::render(&report),
         Format::Table => report::table::render(&report, table_width()),
     };
+    timing::mark("report rendered");
     emit(out, &text);
     if report.gate_failed() {
         EXIT_FINDINGS

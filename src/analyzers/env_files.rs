@@ -16,7 +16,8 @@ use ignore::gitignore::GitignoreBuilder;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 /// Variables every platform sets: not the app's configuration.
 const PLATFORM_VARS: &[&str] = &[
@@ -63,7 +64,7 @@ const EXAMPLE_NAMES: &[&str] = &[
 ];
 
 /// What git says about the audited tree.
-enum Git {
+pub enum Git {
     /// Paths (relative to the audited root) of the files in the index.
     Tracked(BTreeSet<String>),
     /// Why the index could not be read.
@@ -75,10 +76,19 @@ pub struct EnvIndex {
     /// Folders of the applications (relative), whose `.env` must be ignored.
     app_roots: Vec<String>,
     git: OnceLock<Git>,
+    /// The index read started before the walk (see `start_git_read`), not yet joined.
+    pending: Mutex<Option<JoinHandle<Git>>>,
+}
+
+/// Starts reading the git index on its own thread, so that `git ls-files` runs while the
+/// tree is walked rather than after.
+pub fn start_git_read(root: &Path) -> JoinHandle<Git> {
+    let root = root.to_path_buf();
+    std::thread::spawn(move || read_index(&root))
 }
 
 impl EnvIndex {
-    pub fn new(root: &Path, apps: &[App]) -> EnvIndex {
+    pub fn new(root: &Path, apps: &[App], pending: Option<JoinHandle<Git>>) -> EnvIndex {
         let mut app_roots: Vec<String> = apps.iter().map(|a| a.root.clone()).collect();
         app_roots.push(String::new());
         app_roots.sort();
@@ -87,11 +97,17 @@ impl EnvIndex {
             root: root.to_path_buf(),
             app_roots,
             git: OnceLock::new(),
+            pending: Mutex::new(pending),
         }
     }
 
     fn git(&self) -> &Git {
-        self.git.get_or_init(|| read_index(&self.root))
+        self.git.get_or_init(|| {
+            let started = self.pending.lock().ok().and_then(|mut p| p.take());
+            started
+                .and_then(|handle| handle.join().ok())
+                .unwrap_or_else(|| read_index(&self.root))
+        })
     }
 
     /// SEC-ENV-COMMITTED.
@@ -300,6 +316,9 @@ fn read_index(root: &Path) -> Git {
 
 /// `.env`, `.env.production`, `prod.env`: not an example, sample or template.
 fn is_real_env_file(path: &str) -> bool {
+    if !mentions_env(file_name(path)) {
+        return false;
+    }
     let name = file_name(path).to_ascii_lowercase();
     // Test and CI env files hold test values by design.
     let test_env = name
@@ -325,6 +344,9 @@ fn is_template(name: &str) -> bool {
 /// `.env.example`, `.env.sample`, `.env.template`, `example.env`, `.env.local.example`,
 /// `env-example-relational`, `.example.env`: a name with the word env and a template word.
 pub fn is_example_env_file(path: &str) -> bool {
+    if !mentions_env(file_name(path)) {
+        return false;
+    }
     let name = file_name(path).to_ascii_lowercase();
     name.split(['.', '-', '_']).any(|w| w == "env") && is_template(&name)
 }
@@ -367,6 +389,13 @@ fn site(path: &str, line: usize, message: String, confidence: Confidence) -> Sit
         message,
         confidence,
     }
+}
+
+/// A cheap first test, without allocating, for the name checks above (called per file).
+fn mentions_env(name: &str) -> bool {
+    name.as_bytes()
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"env"))
 }
 
 fn file_name(path: &str) -> &str {

@@ -9,9 +9,9 @@ use crate::model::Location;
 use crate::rules::GlobalSpec;
 use crate::workspace::imports;
 use crate::workspace::scan::{self, FileClass, ScannedFile};
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Mutex;
 
 const MAX_DEPTH: usize = 6;
 
@@ -20,7 +20,7 @@ pub struct NestIndex<'a> {
     root: &'a Path,
     index: HashMap<&'a str, usize>,
     classes: HashMap<&'a str, Vec<&'a ClassDef>>,
-    parsed_on_demand: RefCell<HashMap<usize, Option<NestFacts>>>,
+    parsed_on_demand: Mutex<HashMap<usize, Option<NestFacts>>>,
 }
 
 enum Verdict {
@@ -48,7 +48,7 @@ impl<'a> NestIndex<'a> {
                 .map(|(i, f)| (f.rel.as_str(), i))
                 .collect(),
             classes,
-            parsed_on_demand: RefCell::new(HashMap::new()),
+            parsed_on_demand: Mutex::new(HashMap::new()),
         }
     }
 
@@ -274,7 +274,11 @@ impl<'a> NestIndex<'a> {
         if let Some(n) = &self.files[file].facts.nest {
             return Some(f(n));
         }
-        let mut cache = self.parsed_on_demand.borrow_mut();
+        // Rules are judged in parallel; a poisoned lock only means another rule panicked.
+        let mut cache = self
+            .parsed_on_demand
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let facts = cache
             .entry(file)
             .or_insert_with(|| self.parse_on_demand(file));

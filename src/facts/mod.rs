@@ -9,6 +9,7 @@ pub mod prisma_schema;
 pub mod routes;
 pub mod secrets;
 pub mod text;
+pub mod tree;
 
 pub use text::{EntryKind, EntryMarker, SuppressComment};
 

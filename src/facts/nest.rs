@@ -81,26 +81,23 @@ fn global_kind(method: &str) -> Option<GlobalKind> {
 
 pub fn extract(root: Node, src: &str) -> NestFacts {
     let mut facts = NestFacts::default();
-    let mut cursor = root.walk();
-    // Iterative pre-order walk; `describe` bounds its own recursion depth.
-    loop {
-        let node = cursor.node();
-        visit(node, src, &mut facts);
-        if cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return facts;
-            }
-        }
-    }
+    super::tree::walk(root, KINDS, |node, _| visit(node, src, &mut facts));
+    facts
 }
 
-fn visit(node: Node, src: &str, facts: &mut NestFacts) {
+/// The node kinds `visit` looks at.
+pub const KINDS: &[&str] = &[
+    "call_expression",
+    "pair",
+    "class_declaration",
+    "abstract_class_declaration",
+    "class",
+    "variable_declarator",
+    "export_statement",
+    "import_statement",
+];
+
+pub fn visit(node: Node, src: &str, facts: &mut NestFacts) {
     match node.kind() {
         "call_expression" => {
             let Some(func) = node.child_by_field_name("function") else {

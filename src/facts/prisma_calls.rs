@@ -173,45 +173,40 @@ fn unwrap_expr(mut node: Node) -> Node {
 
 pub fn extract(root: Node, src: &str) -> PrismaFacts {
     let mut facts = PrismaFacts::default();
-    let mut cursor = root.walk();
-    // Iterative pre-order walk with the ancestors kept on a stack: no recursion (deep trees
-    // cannot overflow), and no `parent()` calls, which tree-sitter answers from the root.
-    let mut ancestors: Vec<Node> = Vec::new();
-    'walk: loop {
-        let node = cursor.node();
-        match node.kind() {
-            "call_expression" => {
-                if let Some(call) = prisma_call(node, &ancestors, src) {
-                    facts.calls.push(call);
-                } else if let Some(call) = method_call(node, &ancestors, src) {
-                    facts.method_calls.push(call);
-                }
-            }
-            "class_declaration" | "abstract_class_declaration" => {
-                class_facts(node, src, &mut facts);
-            }
-            "variable_declarator" => {
-                if let Some(d) = derived_local(node, &ancestors, src) {
-                    facts.derived.push(d);
-                }
-            }
-            _ => {}
-        }
-        if cursor.goto_first_child() {
-            ancestors.push(node);
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                continue 'walk;
-            }
-            if !cursor.goto_parent() {
-                break 'walk;
-            }
-            ancestors.pop();
-        }
-    }
+    super::tree::walk(root, KINDS, |node, ancestors| {
+        visit(node, ancestors, src, &mut facts)
+    });
     facts
+}
+
+/// The node kinds `visit` looks at.
+pub const KINDS: &[&str] = &[
+    "call_expression",
+    "class_declaration",
+    "abstract_class_declaration",
+    "variable_declarator",
+];
+
+/// One node of the walk; `ancestors` are the node's ancestors, the root first.
+pub fn visit(node: Node, ancestors: &[Node], src: &str, facts: &mut PrismaFacts) {
+    match node.kind() {
+        "call_expression" => {
+            if let Some(call) = prisma_call(node, ancestors, src) {
+                facts.calls.push(call);
+            } else if let Some(call) = method_call(node, ancestors, src) {
+                facts.method_calls.push(call);
+            }
+        }
+        "class_declaration" | "abstract_class_declaration" => {
+            class_facts(node, src, facts);
+        }
+        "variable_declarator" => {
+            if let Some(d) = derived_local(node, ancestors, src) {
+                facts.derived.push(d);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `const x = <expr>` inside a method, with the identifier the expression is built on.

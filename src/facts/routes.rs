@@ -57,21 +57,32 @@ const ROUTER_METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "all"
 
 pub fn extract(root: Node, src: &str) -> RouteFacts {
     let mut facts = RouteFacts::default();
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        match node.kind() {
-            "class_declaration" | "abstract_class_declaration" | "class" => {
-                controller_routes(node, src, &mut facts.routes);
-            }
-            "call_expression" => router_call(node, src, &mut facts),
-            _ => {}
-        }
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
-    }
-    facts.routes.sort_by_key(|r| (r.line, r.column));
+    super::tree::walk(root, KINDS, |node, _| visit(node, src, &mut facts));
+    finish(&mut facts);
     facts
+}
+
+/// The node kinds `visit` looks at.
+pub const KINDS: &[&str] = &[
+    "class_declaration",
+    "abstract_class_declaration",
+    "class",
+    "call_expression",
+];
+
+pub fn visit(node: Node, src: &str, facts: &mut RouteFacts) {
+    match node.kind() {
+        "class_declaration" | "abstract_class_declaration" | "class" => {
+            controller_routes(node, src, &mut facts.routes);
+        }
+        "call_expression" => router_call(node, src, facts),
+        _ => {}
+    }
+}
+
+/// Routes in source order.
+pub fn finish(facts: &mut RouteFacts) {
+    facts.routes.sort_by_key(|r| (r.line, r.column));
 }
 
 /// `@Controller('auth') class X { @Post('login') login() {} }`.

@@ -125,23 +125,29 @@ impl Queries {
     }
 }
 
-/// The merged queries of one run and grammar: each chunk with its pattern index → pattern id.
+/// The merged queries of one run and grammar: each chunk with, per pattern index, the
+/// pattern ids it stands for (two rules may share a pattern's text: it is compiled once).
 pub struct Batch {
-    pub chunks: Vec<(CompiledQuery, Vec<usize>)>,
+    pub chunks: Vec<(CompiledQuery, Vec<Vec<usize>>)>,
 }
 
 impl Queries {
     /// Compiles the given patterns (ids into the rule set) merged, in parallel chunks.
     pub fn batch(&self, ids: &[usize], lang: Lang) -> Batch {
         use rayon::prelude::*;
-        let sources: Vec<(usize, &str)> = ids
-            .iter()
-            .filter_map(|&id| self.slot(id).map(|s| (id, s.source.as_str())))
-            .collect();
+        // Compiling costs milliseconds per pattern: identical texts are compiled once.
+        let mut sources: Vec<(Vec<usize>, &str)> = Vec::new();
+        for &id in ids {
+            let Some(slot) = self.slot(id) else { continue };
+            match sources.iter_mut().find(|(_, s)| *s == slot.source) {
+                Some((group, _)) => group.push(id),
+                None => sources.push((vec![id], slot.source.as_str())),
+            }
+        }
         let threads = rayon::current_num_threads().max(1);
         let total: usize = sources.iter().map(|(_, s)| s.len()).sum();
         let target = total / threads + 1;
-        let mut chunks: Vec<Vec<(usize, &str)>> = vec![Vec::new()];
+        let mut chunks: Vec<Vec<(Vec<usize>, &str)>> = vec![Vec::new()];
         let mut size = 0;
         for item in sources {
             if size >= target {
@@ -164,11 +170,14 @@ impl Queries {
 
 /// One merged query for a chunk; if it does not compile (a broken built-in), each pattern
 /// alone, so one bad pattern cannot silence the others.
-fn compile_chunk(chunk: &[(usize, &str)], lang: Lang) -> Vec<(CompiledQuery, Vec<usize>)> {
+fn compile_chunk(
+    chunk: &[(Vec<usize>, &str)],
+    lang: Lang,
+) -> Vec<(CompiledQuery, Vec<Vec<usize>>)> {
     let mut source = String::new();
     let mut starts = Vec::new();
-    for (id, s) in chunk {
-        starts.push((source.len(), *id));
+    for (ids, s) in chunk {
+        starts.push((source.len(), ids));
         source.push_str(s);
         source.push('\n');
     }
@@ -180,7 +189,7 @@ fn compile_chunk(chunk: &[(usize, &str)], lang: Lang) -> Vec<(CompiledQuery, Vec
                     let k = starts
                         .partition_point(|(start, _)| *start <= at)
                         .saturating_sub(1);
-                    starts[k].1
+                    starts[k].1.clone()
                 })
                 .collect();
             vec![(compiled(query), owner)]

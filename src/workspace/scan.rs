@@ -79,6 +79,13 @@ pub fn classify(rel: &str) -> FileClass {
 
 /// Tests, specs, mocks and e2e suites: controls there are not the app's controls.
 pub fn is_test_path(rel: &str) -> bool {
+    // Every marker below contains one of these: most paths are settled without splitting.
+    if !["test", "spec", "e2e", "__", ".stories."]
+        .iter()
+        .any(|m| rel.contains(m))
+    {
+        return false;
+    }
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let stem_markers = [".spec.", ".test.", ".e2e-spec.", ".e2e.", ".stories."];
     if stem_markers.iter().any(|m| name.contains(m)) {
@@ -122,6 +129,7 @@ pub fn scan_all(
             .unwrap_or_else(|n| (bare(&f.rel, classify(&f.rel)), n, None))
     };
     let (results, mut notes) = walk::walk(root, ignores, &visit);
+    crate::timing::mark("walk: files read, prefiltered, regexes run");
     let mut scanned = Vec::with_capacity(results.len());
     let mut pending = Vec::new();
     for (index, (_, (file, n, p))) in results.into_iter().enumerate() {
@@ -172,8 +180,16 @@ pub fn scan_all(
             .collect()
     };
     let ((ts, tsx), mut parsed) = rayon::join(
-        || rayon::join(|| batch_for(Lang::TypeScript), || batch_for(Lang::Tsx)),
-        || run(&facts_only, &no_queries, &no_queries),
+        || {
+            let batches = rayon::join(|| batch_for(Lang::TypeScript), || batch_for(Lang::Tsx));
+            crate::timing::mark("queries compiled");
+            batches
+        },
+        || {
+            let parsed = run(&facts_only, &no_queries, &no_queries);
+            crate::timing::mark("files needing facts only parsed");
+            parsed
+        },
     );
     parsed.extend(run(&with_queries, &ts, &tsx));
     for p in parsed {
@@ -225,18 +241,50 @@ fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> Parsed {
             }
             // A merged query costs a pass over the tree: run only chunks this file needs.
             for (query, owner) in &batch.chunks {
-                if p.queries.iter().any(|q| owner.contains(q)) {
+                if p.queries
+                    .iter()
+                    .any(|q| owner.iter().any(|ids| ids.contains(q)))
+                {
                     run_query(query, owner, &p.queries, &tree, &lines, &mut hits);
                 }
             }
-            if p.nest {
-                nest_facts = Some(nest::extract(tree.root_node(), &p.text));
+            // One walk feeds every extractor the file needs.
+            nest_facts = p.nest.then(nest::NestFacts::default);
+            prisma = p.prisma.then(prisma_calls::PrismaFacts::default);
+            route_facts = p.routes.then(routes::RouteFacts::default);
+            let mut kinds: Vec<&str> = Vec::new();
+            for (wanted, list) in [
+                (p.nest, nest::KINDS),
+                (p.prisma, prisma_calls::KINDS),
+                (p.routes, routes::KINDS),
+            ] {
+                if wanted {
+                    kinds.extend(list);
+                }
             }
-            if p.prisma {
-                prisma = Some(prisma_calls::extract(tree.root_node(), &p.text));
+            if !kinds.is_empty() {
+                let src = p.text.as_str();
+                facts::tree::walk(tree.root_node(), &kinds, |node, ancestors| {
+                    let kind = node.kind();
+                    if let Some(f) = nest_facts.as_mut().filter(|_| nest::KINDS.contains(&kind)) {
+                        nest::visit(node, src, f);
+                    }
+                    if let Some(f) = prisma
+                        .as_mut()
+                        .filter(|_| prisma_calls::KINDS.contains(&kind))
+                    {
+                        prisma_calls::visit(node, ancestors, src, f);
+                    }
+                    if let Some(f) = route_facts
+                        .as_mut()
+                        .filter(|_| routes::KINDS.contains(&kind))
+                    {
+                        routes::visit(node, src, f);
+                    }
+                });
             }
-            if p.routes {
-                route_facts = Some(routes::extract(tree.root_node(), &p.text));
+            if let Some(f) = route_facts.as_mut() {
+                routes::finish(f);
             }
         }
         None => notes.extend(note(rel, "skipped: could not be parsed")),
@@ -503,7 +551,7 @@ pub fn parse(lang: Lang, text: &str) -> Option<tree_sitter::Tree> {
 
 fn run_query(
     cq: &CompiledQuery,
-    owner: &[usize],
+    owner: &[Vec<usize>],
     wanted: &[usize],
     tree: &tree_sitter::Tree,
     lines: &Lines,
@@ -512,8 +560,8 @@ fn run_query(
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(&cq.query, tree.root_node(), lines.text.as_bytes());
     while let Some(m) = matches.next() {
-        let id = owner[m.pattern_index];
-        if !wanted.contains(&id) {
+        let ids = &owner[m.pattern_index];
+        if !ids.iter().any(|id| wanted.contains(id)) {
             continue;
         }
         let node = m
@@ -528,18 +576,21 @@ fn run_query(
             .map(|c| c.node);
         let Some(node) = node else { continue };
         let pos = node.start_position();
-        hits.push(Hit {
-            pattern: id,
-            start: node.start_byte(),
-            end: node.end_byte(),
-            line: pos.row + 1,
-            column: pos.column + 1,
-            snippet: snippet(
-                node.utf8_text(lines.text.as_bytes()).unwrap_or(""),
-                lines,
-                node.start_byte(),
-            ),
-        });
+        let snippet = snippet(
+            node.utf8_text(lines.text.as_bytes()).unwrap_or(""),
+            lines,
+            node.start_byte(),
+        );
+        for &id in ids.iter().filter(|id| wanted.contains(id)) {
+            hits.push(Hit {
+                pattern: id,
+                start: node.start_byte(),
+                end: node.end_byte(),
+                line: pos.row + 1,
+                column: pos.column + 1,
+                snippet: snippet.clone(),
+            });
+        }
     }
 }
 
