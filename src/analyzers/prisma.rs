@@ -234,9 +234,9 @@ impl<'a> PrismaIndex<'a> {
             .collect();
         let is_tenant = |name: &str| tenant_fields.contains(&name.to_lowercase());
         let calls = self.calls(unit_files, models);
-        let all_facts: Vec<&PrismaFacts> = unit_files
+        let all_facts: Vec<(usize, &PrismaFacts)> = unit_files
             .iter()
-            .filter_map(|&i| self.files[i].facts.prisma_calls.as_ref())
+            .filter_map(|&i| self.files[i].facts.prisma_calls.as_ref().map(|f| (i, f)))
             .collect();
         let provenance = Provenance::build(&all_facts);
         let mut sites = Vec::new();
@@ -381,9 +381,9 @@ impl<'a> PrismaIndex<'a> {
                         .filter(|(_, v)| !is_constant(v))
                         .all(|(_, v)| {
                             let base = base_identifier(v);
-                            provenance.is_row(class, method, base)
+                            provenance.is_row(file, class, method, base)
                                 || call.row_aliases.iter().any(|(alias, rows)| {
-                                    alias == base && provenance.is_row(class, method, rows)
+                                    alias == base && provenance.is_row(file, class, method, rows)
                                 })
                         })
                 });
@@ -393,7 +393,7 @@ impl<'a> PrismaIndex<'a> {
                 && call
                     .method
                     .as_ref()
-                    .is_some_and(|(class, method)| provenance.guard_lookup(class, method));
+                    .is_some_and(|(class, method)| provenance.guard_lookup(file, class, method));
             if scoped
                 || for_guard
                 || by_unique

@@ -10,8 +10,9 @@
 use crate::facts::prisma_calls::{MethodCall, MethodInfo, PrismaFacts};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// (class, method, parameter index).
-type ParamKey = (String, String, usize);
+/// (class, method, parameter name). Functions outside classes have class `#<file index>`:
+/// two files' `handler` functions are not one function.
+type ParamKey = (String, String, String);
 
 #[derive(Default)]
 pub struct Provenance {
@@ -24,6 +25,15 @@ pub struct Provenance {
     /// Methods only authorization guards call (`canActivate`): they look up the tenant of a
     /// resource so that the guard can check it, and cannot be scoped by it.
     guard_lookups: BTreeSet<(String, String)>,
+}
+
+/// The class key of code in `file`: its class, or `#<file>` for a function outside classes.
+fn class_key(file: usize, class: &str) -> String {
+    if class.is_empty() {
+        format!("#{file}")
+    } else {
+        class.to_string()
+    }
 }
 
 /// The identifier an expression is built on: `collection` for `collection.id`,
@@ -53,41 +63,61 @@ pub fn is_constant(expr: &str) -> bool {
 }
 
 impl Provenance {
-    pub fn build(facts: &[&PrismaFacts]) -> Provenance {
+    /// From the Prisma facts of a unit's files, each with its file index.
+    pub fn build(facts: &[(usize, &PrismaFacts)]) -> Provenance {
         let mut p = Provenance::default();
-        for f in facts {
+        // Calls with their file, classes qualified; indexed by the called name.
+        let mut calls: BTreeMap<&str, Vec<(usize, &MethodCall)>> = BTreeMap::new();
+        for &(file, f) in facts {
             // `const ids = docs.map((d) => d.id)`: built on `docs`.
             for (class, method, var, base) in &f.derived {
                 p.derived
-                    .entry((class.clone(), method.clone()))
+                    .entry((class_key(file, class), method.clone()))
                     .or_default()
                     .push((var.clone(), base.clone()));
             }
             for call in &f.calls {
                 if let (Some((class, method)), Some(var)) = (&call.method, &call.result_var) {
                     p.rows
-                        .entry((class.clone(), method.clone()))
+                        .entry((class_key(file, class), method.clone()))
                         .or_default()
                         .insert(var.clone());
                 }
             }
             for m in &f.methods {
                 p.methods
-                    .insert((m.class.clone(), m.name.clone()), m.clone());
+                    .insert((class_key(file, &m.class), m.name.clone()), m.clone());
+            }
+            for c in &f.method_calls {
+                calls.entry(c.method.as_str()).or_default().push((file, c));
             }
         }
         let injected: BTreeMap<(String, String), String> = facts
             .iter()
-            .flat_map(|f| f.injected.iter())
+            .flat_map(|(_, f)| f.injected.iter())
             .map(|(class, field, ty)| ((class.clone(), field.clone()), ty.clone()))
             .collect();
-        let calls: Vec<&MethodCall> = facts.iter().flat_map(|f| f.method_calls.iter()).collect();
-        // The class each call lands in: its own, or the injected field's type.
-        let callee_class = |c: &MethodCall| -> Option<String> {
-            match &c.target {
-                None => Some(c.class.clone()),
-                Some(field) => injected.get(&(c.class.clone(), field.clone())).cloned(),
+        // Does this call land in the method (class, name)? A method call lands in its own class
+        // or the injected field's type; a plain call in a function of that name.
+        let lands_in = |file: usize, c: &MethodCall, class: &str| -> bool {
+            if c.free {
+                return class.starts_with('#');
             }
+            match &c.target {
+                None => class_key(file, &c.class) == class,
+                Some(field) => injected
+                    .get(&(c.class.clone(), field.clone()))
+                    .is_some_and(|ty| ty == class),
+            }
+        };
+        let sites_of = |class: &str, name: &str| -> Vec<(usize, &MethodCall)> {
+            calls
+                .get(name)
+                .into_iter()
+                .flatten()
+                .filter(|(file, c)| lands_in(*file, c, class))
+                .copied()
+                .collect()
         };
         let guards: BTreeSet<&str> = p
             .methods
@@ -97,34 +127,49 @@ impl Provenance {
             .collect();
         let mut guard_lookups = BTreeSet::new();
         for (class, name) in p.methods.keys() {
-            let mut sites = calls
-                .iter()
-                .filter(|c| &c.method == name && callee_class(c).as_ref() == Some(class))
-                .peekable();
-            if sites.peek().is_some() && sites.all(|c| guards.contains(c.class.as_str())) {
+            let sites = sites_of(class, name);
+            if !sites.is_empty() && sites.iter().all(|(_, c)| guards.contains(c.class.as_str())) {
                 guard_lookups.insert((class.clone(), name.clone()));
             }
         }
         p.guard_lookups = guard_lookups;
+        let all_sites: BTreeMap<(String, String), Vec<(usize, &MethodCall)>> = p
+            .methods
+            .keys()
+            .map(|(class, name)| ((class.clone(), name.clone()), sites_of(class, name)))
+            .filter(|(_, sites)| !sites.is_empty())
+            .collect();
         // A fixpoint: trusting one parameter can make the arguments of its callees trusted.
         for _ in 0..8 {
             let mut grew = false;
-            for ((class, name), info) in &p.methods {
-                let sites: Vec<&&MethodCall> = calls
-                    .iter()
-                    .filter(|c| &c.method == name && callee_class(c).as_ref() == Some(class))
-                    .collect();
-                if sites.is_empty() {
+            for ((class, name), sites) in &all_sites {
+                let Some(info) = p.methods.get(&(class.clone(), name.clone())) else {
                     continue;
-                }
-                for i in 0..info.params.len() {
-                    let key = (class.clone(), name.clone(), i);
+                };
+                // Positional parameters, then the keys of a destructured first parameter.
+                let positional = info.params.iter().enumerate().map(|(i, local)| {
+                    let arg = move |c: &MethodCall| c.args.get(i).cloned();
+                    (local.clone(), Box::new(arg) as Box<dyn Fn(&MethodCall) -> Option<String>>)
+                });
+                let keyed = info.object_keys.iter().map(|(key, local)| {
+                    let key = key.clone();
+                    let arg = move |c: &MethodCall| {
+                        c.named_args
+                            .iter()
+                            .find(|(k, _)| *k == key)
+                            .map(|(_, v)| v.clone())
+                    };
+                    (local.clone(), Box::new(arg) as Box<dyn Fn(&MethodCall) -> Option<String>>)
+                });
+                let candidates: Vec<_> = positional.chain(keyed).collect();
+                for (local, arg) in candidates {
+                    let key = (class.clone(), name.clone(), local);
                     if p.trusted.contains(&key) {
                         continue;
                     }
                     let all = sites
                         .iter()
-                        .all(|c| c.args.get(i).is_some_and(|a| p.trusted_in(a, c)));
+                        .all(|(file, c)| arg(c).is_some_and(|a| p.trusted_in(&a, *file, c)));
                     if all {
                         p.trusted.insert(key);
                         grew = true;
@@ -139,9 +184,9 @@ impl Provenance {
     }
 
     /// Is the argument expression, at this call site, built on a trusted value?
-    fn trusted_in(&self, arg: &str, site: &MethodCall) -> bool {
+    fn trusted_in(&self, arg: &str, file: usize, site: &MethodCall) -> bool {
         let base = base_identifier(arg);
-        let rows = |v: &str| self.is_row(&site.class, &site.caller, v);
+        let rows = |v: &str| self.is_row(file, &site.class, &site.caller, v);
         rows(base)
             || site
                 .row_aliases
@@ -150,14 +195,15 @@ impl Provenance {
     }
 
     /// Is the method called only by authorization guards?
-    pub fn guard_lookup(&self, class: &str, method: &str) -> bool {
+    pub fn guard_lookup(&self, file: usize, class: &str, method: &str) -> bool {
         self.guard_lookups
-            .contains(&(class.to_string(), method.to_string()))
+            .contains(&(class_key(file, class), method.to_string()))
     }
 
-    /// Is `var` (in class.method) a fetched row, a trusted parameter or a `@Parent()` object?
-    pub fn is_row(&self, class: &str, method: &str, var: &str) -> bool {
-        self.is_row_at(class, method, var, 0)
+    /// Is `var` (in class.method of `file`) a fetched row, a trusted parameter or a
+    /// `@Parent()` object?
+    pub fn is_row(&self, file: usize, class: &str, method: &str, var: &str) -> bool {
+        self.is_row_at(&class_key(file, class), method, var, 0)
     }
 
     fn is_row_at(&self, class: &str, method: &str, var: &str, depth: usize) -> bool {
@@ -178,12 +224,9 @@ impl Provenance {
             return false;
         };
         info.parent_param.as_deref() == Some(var)
-            || info.params.iter().enumerate().any(|(i, p)| {
-                p == var
-                    && self
-                        .trusted
-                        .contains(&(class.to_string(), method.to_string(), i))
-            })
+            || self
+                .trusted
+                .contains(&(class.to_string(), method.to_string(), var.to_string()))
     }
 }
 

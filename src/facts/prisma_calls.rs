@@ -137,19 +137,27 @@ pub struct MethodInfo {
     /// `private` / `#name`: only its own class calls it.
     pub private: bool,
     pub params: Vec<String>,
+    /// A first parameter destructured from an object (`({ teamId, id: folderId }) =>`): each
+    /// (key, local name). Functional code passes its inputs this way.
+    pub object_keys: Vec<(String, String)>,
     /// A GraphQL `@ResolveField()` method: its `@Parent()` parameter, an object another
     /// resolver already returned.
     pub parent_param: Option<String>,
 }
 
-/// A call of a method on `this` (target None) or on an injected field (`this.service.m()`).
+/// A call of a method on `this` (target None) or on an injected field (`this.service.m()`),
+/// or of a plain function (`free`: `updateFolder({ folderId: folder.id })`), made inside a
+/// method or a named function (class "" for a function).
 #[derive(Debug, Clone)]
 pub struct MethodCall {
     pub class: String,
     pub caller: String,
     pub target: Option<String>,
     pub method: String,
+    pub free: bool,
     pub args: Vec<String>,
+    /// The keys of an object literal passed first: (key, value) (shorthand: the key twice).
+    pub named_args: Vec<(String, String)>,
     /// Loop variables and callback parameters around the call (see `PrismaCall`).
     pub row_aliases: Vec<(String, String)>,
 }
@@ -185,6 +193,7 @@ pub const KINDS: &[&str] = &[
     "class_declaration",
     "abstract_class_declaration",
     "variable_declarator",
+    "function_declaration",
 ];
 
 /// One node of the walk; `ancestors` are the node's ancestors, the root first.
@@ -204,9 +213,122 @@ pub fn visit(node: Node, ancestors: &[Node], src: &str, facts: &mut PrismaFacts)
             if let Some(d) = derived_local(node, ancestors, src) {
                 facts.derived.push(d);
             }
+            if let Some(f) = function_info(node, src) {
+                facts.methods.push(f);
+            }
+        }
+        "function_declaration" => {
+            if let Some(f) = function_info(node, src) {
+                facts.methods.push(f);
+            }
         }
         _ => {}
     }
+}
+
+/// The name and function node of `function f() {}` or `const f = () => {}`.
+fn named_function<'t>(node: Node<'t>, src: &str) -> Option<(String, Node<'t>)> {
+    let name = node.child_by_field_name("name")?;
+    let function = match node.kind() {
+        "function_declaration" | "generator_function_declaration" => node,
+        "variable_declarator" => node.child_by_field_name("value").filter(|v| {
+            matches!(
+                v.kind(),
+                "arrow_function" | "function_expression" | "function"
+            )
+        })?,
+        _ => return None,
+    };
+    (name.kind() == "identifier").then(|| (text(name, src).to_string(), function))
+}
+
+/// A named function's parameters, as a method of class "".
+fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
+    let (name, function) = named_function(node, src)?;
+    let mut params = Vec::new();
+    let mut object_keys = Vec::new();
+    if let Some(single) = function.child_by_field_name("parameter") {
+        params.push(text(single, src).to_string());
+    }
+    if let Some(list) = function.child_by_field_name("parameters") {
+        let mut c = list.walk();
+        for (i, p) in list.named_children(&mut c).enumerate() {
+            let Some(pattern) = p.child_by_field_name("pattern") else {
+                continue;
+            };
+            if i == 0 && pattern.kind() == "object_pattern" {
+                object_keys = destructured_keys(pattern, src);
+            }
+            params.push(text(pattern, src).to_string());
+        }
+    }
+    Some(MethodInfo {
+        class: String::new(),
+        name,
+        private: false,
+        params,
+        object_keys,
+        parent_param: None,
+    })
+}
+
+/// `{ teamId, id: folderId, data = {} }` → (teamId, teamId), (id, folderId), (data, data).
+fn destructured_keys(pattern: Node, src: &str) -> Vec<(String, String)> {
+    let mut keys = Vec::new();
+    let mut c = pattern.walk();
+    for part in pattern.named_children(&mut c) {
+        match part.kind() {
+            "shorthand_property_identifier_pattern" => {
+                let k = text(part, src).to_string();
+                keys.push((k.clone(), k));
+            }
+            "object_assignment_pattern" => {
+                if let Some(left) = part.child_by_field_name("left") {
+                    let k = text(left, src).to_string();
+                    keys.push((k.clone(), k));
+                }
+            }
+            "pair_pattern" => {
+                if let (Some(k), Some(v)) = (
+                    part.child_by_field_name("key"),
+                    part.child_by_field_name("value"),
+                ) {
+                    if v.kind() == "identifier" {
+                        keys.push((text(k, src).to_string(), text(v, src).to_string()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    keys
+}
+
+/// The (key, value) pairs of an object literal argument; shorthand `{ id }` is (id, id).
+fn object_pairs(arg: Node, src: &str) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    if arg.kind() != "object" {
+        return pairs;
+    }
+    let mut c = arg.walk();
+    for part in arg.named_children(&mut c) {
+        match part.kind() {
+            "shorthand_property_identifier" => {
+                let k = text(part, src).to_string();
+                pairs.push((k.clone(), k));
+            }
+            "pair" => {
+                if let (Some(k), Some(v)) = (
+                    part.child_by_field_name("key"),
+                    part.child_by_field_name("value"),
+                ) {
+                    pairs.push((text(k, src).to_string(), text(v, src).to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    pairs
 }
 
 /// `const x = <expr>` inside a method, with the identifier the expression is built on.
@@ -226,38 +348,46 @@ fn derived_local(node: Node, anc: &[Node], src: &str) -> Option<(String, String,
     Some((class, method, text(name, src).to_string(), base.to_string()))
 }
 
-/// `this.m(args)` / `this.field.m(args)` inside a class method.
+/// `this.m(args)` / `this.field.m(args)` inside a class method, or `f(args)` inside a method
+/// or a named function.
 fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
     // `await this.m<T>(x)` parses with the await inside the call's function.
     let function = unwrap_expr(node.child_by_field_name("function")?);
-    if function.kind() != "member_expression" {
-        return None;
-    }
-    let object = function.child_by_field_name("object")?;
-    let target = match object.kind() {
-        "this" => None,
-        "member_expression"
-            if object
-                .child_by_field_name("object")
-                .is_some_and(|o| o.kind() == "this") =>
-        {
-            Some(text(object.child_by_field_name("property")?, src).to_string())
+    let (target, method, free) = match function.kind() {
+        "identifier" => (None, text(function, src).to_string(), true),
+        "member_expression" => {
+            let object = function.child_by_field_name("object")?;
+            let target = match object.kind() {
+                "this" => None,
+                "member_expression"
+                    if object
+                        .child_by_field_name("object")
+                        .is_some_and(|o| o.kind() == "this") =>
+                {
+                    Some(text(object.child_by_field_name("property")?, src).to_string())
+                }
+                _ => return None,
+            };
+            let method = text(function.child_by_field_name("property")?, src).to_string();
+            (target, method, false)
         }
         _ => return None,
     };
     let (class, caller) = enclosing_method(anc, src)?;
-    let args = node.child_by_field_name("arguments")?;
-    let mut c = args.walk();
-    let args = args
-        .named_children(&mut c)
-        .map(|a| text(a, src).to_string())
-        .collect();
+    let args_node = node.child_by_field_name("arguments")?;
+    let mut c = args_node.walk();
+    let arg_nodes: Vec<Node> = args_node.named_children(&mut c).collect();
     Some(MethodCall {
         class,
         caller,
         target,
-        method: text(function.child_by_field_name("property")?, src).to_string(),
-        args,
+        method,
+        free,
+        args: arg_nodes.iter().map(|a| text(*a, src).to_string()).collect(),
+        named_args: arg_nodes
+            .first()
+            .map(|a| object_pairs(unwrap_expr(*a), src))
+            .unwrap_or_default(),
         row_aliases: row_aliases(anc, src),
     })
 }
@@ -868,18 +998,41 @@ fn is_route_callback(anc: &[Node], src: &str) -> bool {
             .is_some_and(|first| matches!(first.kind(), "string" | "template_string"))
 }
 
-/// (class, method) of the innermost method among the ancestors.
+/// (class, method) of the innermost method among the ancestors; outside classes, ("", name)
+/// of the innermost named function (`function f` or `const f = () =>`).
 fn enclosing_method(anc: &[Node], src: &str) -> Option<(String, String)> {
-    let at = anc.iter().rposition(|n| n.kind() == "method_definition")?;
-    let method = text(anc[at].child_by_field_name("name")?, src).to_string();
-    let class = anc[..at].iter().rev().find(|n| {
+    if let Some(at) = anc.iter().rposition(|n| n.kind() == "method_definition") {
+        let method = text(anc[at].child_by_field_name("name")?, src).to_string();
+        let class = anc[..at].iter().rev().find(|n| {
+            matches!(
+                n.kind(),
+                "class_declaration" | "abstract_class_declaration" | "class"
+            )
+        })?;
+        let name = class.child_by_field_name("name")?;
+        return Some((text(name, src).to_string(), method));
+    }
+    // Code inside some function: named by the nearest named function, or else by the
+    // variable the function is part of (`export const route = procedure.mutation(async () =>`).
+    let inside = anc.iter().rposition(|n| {
         matches!(
             n.kind(),
-            "class_declaration" | "abstract_class_declaration" | "class"
+            "arrow_function" | "function_expression" | "function" | "function_declaration"
         )
     })?;
-    let name = class.child_by_field_name("name")?;
-    Some((text(name, src).to_string(), method))
+    anc[..=inside]
+        .iter()
+        .rev()
+        .find_map(|n| named_function(*n, src).map(|(name, _)| name))
+        .or_else(|| {
+            anc[..inside]
+                .iter()
+                .rev()
+                .filter(|n| n.kind() == "variable_declarator")
+                .find_map(|n| n.child_by_field_name("name"))
+                .map(|name| text(name, src).to_string())
+        })
+        .map(|name| (String::new(), name))
 }
 
 const HTTP_DECORATORS: &[&str] = &["Get", "Post", "Put", "Patch", "Delete", "All"];
@@ -966,6 +1119,7 @@ fn method_info(
         name: name.to_string(),
         private,
         params,
+        object_keys: Vec::new(),
         parent_param,
     }
 }
