@@ -30,6 +30,7 @@ struct RawConfig {
 struct RawPrisma {
     tenant_fields: Option<Vec<String>>,
     exempt_paths: Option<Vec<String>>,
+    review_paths: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -179,8 +180,14 @@ impl Settings {
         let ignore = builder
             .build()
             .map_err(|e| err_at("ignore", format!("bad ignore globs: {e}")))?;
-        for g in raw.prisma.exempt_paths.iter().flatten() {
-            Glob::new(g).map_err(|e| err_at(g, format!("bad exempt_paths glob `{g}`: {e}")))?;
+        let prisma_globs = [
+            ("exempt_paths", &raw.prisma.exempt_paths),
+            ("review_paths", &raw.prisma.review_paths),
+        ];
+        for (key, globs) in prisma_globs {
+            for g in globs.iter().flatten() {
+                Glob::new(g).map_err(|e| err_at(g, format!("bad {key} glob `{g}`: {e}")))?;
+            }
         }
         let base = config_path
             .as_deref()
@@ -204,6 +211,7 @@ impl Settings {
             tenant: TenantConfig {
                 fields: raw.prisma.tenant_fields,
                 exempt_paths: raw.prisma.exempt_paths,
+                review_paths: raw.prisma.review_paths,
             },
         })
     }

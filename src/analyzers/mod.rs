@@ -57,6 +57,7 @@ impl Analyzer {
                 "owner_fields",
                 "token_words",
                 "exempt_paths",
+                "review_paths",
                 "operations",
             ],
             Analyzer::EnvExample => &["ignore_vars"],

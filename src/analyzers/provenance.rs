@@ -149,7 +149,10 @@ impl Provenance {
                 // Positional parameters, then the keys of a destructured first parameter.
                 let positional = info.params.iter().enumerate().map(|(i, local)| {
                     let arg = move |c: &MethodCall| c.args.get(i).cloned();
-                    (local.clone(), Box::new(arg) as Box<dyn Fn(&MethodCall) -> Option<String>>)
+                    (
+                        local.clone(),
+                        Box::new(arg) as Box<dyn Fn(&MethodCall) -> Option<String>>,
+                    )
                 });
                 let keyed = info.object_keys.iter().map(|(key, local)| {
                     let key = key.clone();
@@ -159,7 +162,10 @@ impl Provenance {
                             .find(|(k, _)| *k == key)
                             .map(|(_, v)| v.clone())
                     };
-                    (local.clone(), Box::new(arg) as Box<dyn Fn(&MethodCall) -> Option<String>>)
+                    (
+                        local.clone(),
+                        Box::new(arg) as Box<dyn Fn(&MethodCall) -> Option<String>>,
+                    )
                 });
                 let candidates: Vec<_> = positional.chain(keyed).collect();
                 for (local, arg) in candidates {

@@ -383,7 +383,10 @@ fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
         target,
         method,
         free,
-        args: arg_nodes.iter().map(|a| text(*a, src).to_string()).collect(),
+        args: arg_nodes
+            .iter()
+            .map(|a| text(*a, src).to_string())
+            .collect(),
         named_args: arg_nodes
             .first()
             .map(|a| object_pairs(unwrap_expr(*a), src))

@@ -533,9 +533,11 @@ impl Compiler<'_> {
                 },
             ));
         }
-        if let Some(globs) = options.get("exempt_paths") {
-            let (line, col) = options_span(name);
-            self.globset(globs, rule, line, col)?;
+        for key in ["exempt_paths", "review_paths"] {
+            if let Some(globs) = options.get(key) {
+                let (line, col) = options_span(name);
+                self.globset(globs, rule, line, col)?;
+            }
         }
         Ok(AnalyzerSpec { analyzer, options })
     }
