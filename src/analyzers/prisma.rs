@@ -315,11 +315,16 @@ impl<'a> PrismaIndex<'a> {
                 .chain(filter.nested_values.iter())
                 .any(|v| principal_value(v));
             let by_owner = filter.constrained.iter().any(owner_path) || by_principal;
-            // An OR each of whose branches is scoped by the tenant or by the owner.
+            // An OR each of whose branches is scoped by the tenant, by the owner, or by a unique
+            // key (`OR: [{ email }, { teamId }]`: "is this email or this team taken?").
             let branches_scoped = filter.or_groups.iter().any(|group| {
-                group
-                    .iter()
-                    .all(|branch| branch.iter().any(|p| tenant_path(p) || owner_path(p)))
+                group.iter().all(|branch| {
+                    branch.iter().any(|p| {
+                        tenant_path(p)
+                            || owner_path(p)
+                            || p.len() == 1 && unique_non_id(model, &p[0])
+                    })
+                })
             });
             // A lookup by a unique key other than the id establishes the tenant itself, also
             // through a relation (`recipients: { some: { token } }`).
@@ -359,8 +364,12 @@ impl<'a> PrismaIndex<'a> {
             // { id } })` after a checked `findUnique({ where: { id } })`).
             let same_as_safe = !filter.values.is_empty()
                 && safe.iter().any(|(f, c)| {
+                    // The same function, also from a callback inside it (`$transaction`).
+                    let same_function = c.scope_start == call.scope_start
+                        || c.method.is_some() && c.method == call.method;
                     *f == file
-                        && c.scope_start == call.scope_start
+                        && same_function
+                        && c.line < call.line
                         && c.accessor == call.accessor
                         && filter.values.iter().all(|v| c.filter.values.contains(v))
                 });
@@ -379,32 +388,39 @@ impl<'a> PrismaIndex<'a> {
                     fetched.push(alias);
                 }
             }
-            let from_fetched_row = !filter.values.is_empty()
-                && filter.values.iter().any(|(_, v)| !is_constant(v))
-                && filter
+            let row_based = |v: &str| {
+                let base = v.split(['.', '?', '!']).next().unwrap_or("");
+                v.len() > base.len() && fetched.contains(&base)
+            };
+            let trusted = |v: &str| {
+                call.method.as_ref().is_some_and(|(class, method)| {
+                    let base = base_identifier(v);
+                    provenance.is_row(file, class, method, base)
+                        || call.row_aliases.iter().any(|(alias, rows)| {
+                            alias == base && provenance.is_row(file, class, method, rows)
+                        })
+                })
+            };
+            let variable: Vec<&str> = filter
+                .values
+                .iter()
+                .map(|(_, v)| v.as_str())
+                .filter(|v| !is_constant(v))
+                .collect();
+            // A row pinned by its id or another unique key taken from a fetched row: the
+            // rest of the filter can only narrow it (`{ id: envelope.id, recipients: {...} }`).
+            let pinned_by = |ok: &dyn Fn(&str) -> bool| {
+                filter
                     .values
                     .iter()
-                    .filter(|(_, v)| !is_constant(v))
-                    .all(|(_, v)| {
-                        let base = v.split(['.', '?', '!']).next().unwrap_or("");
-                        v.len() > base.len() && fetched.contains(&base)
-                    });
+                    .any(|(k, v)| model.field(k).is_some_and(|f| f.id || f.unique) && ok(v))
+            };
+            let from_fetched_row = !variable.is_empty() && variable.iter().all(|v| row_based(v))
+                || pinned_by(&row_based);
             // Every value is built on a row or a parameter that only ever receives rows
             // (a private helper called with `collection.id`; a field resolver's parent).
-            let from_trusted = filter.values.iter().any(|(_, v)| !is_constant(v))
-                && call.method.as_ref().is_some_and(|(class, method)| {
-                    filter
-                        .values
-                        .iter()
-                        .filter(|(_, v)| !is_constant(v))
-                        .all(|(_, v)| {
-                            let base = base_identifier(v);
-                            provenance.is_row(file, class, method, base)
-                                || call.row_aliases.iter().any(|(alias, rows)| {
-                                    alias == base && provenance.is_row(file, class, method, rows)
-                                })
-                        })
-                });
+            let from_trusted =
+                !variable.is_empty() && variable.iter().all(|v| trusted(v)) || pinned_by(&trusted);
             // The lookup a guard makes to find the tenant it then checks.
             let for_guard =
                 read && call.returned

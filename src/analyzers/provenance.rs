@@ -84,6 +84,12 @@ impl Provenance {
                         .insert(var.clone());
                 }
             }
+            for (class, method, var) in &f.query_rows {
+                p.rows
+                    .entry((class_key(file, class), method.clone()))
+                    .or_default()
+                    .insert(var.clone());
+            }
             for m in &f.methods {
                 p.methods
                     .insert((class_key(file, &m.class), m.name.clone()), m.clone());

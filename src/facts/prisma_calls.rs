@@ -127,6 +127,9 @@ pub struct PrismaFacts {
     /// Locals of methods and the identifier each is built on:
     /// (class, method, variable, base) for `const ids = docs.map((d) => d.id)`.
     pub derived: Vec<(String, String, String, String)>,
+    /// Rows fetched by a query builder beside Prisma (Kysely's `.execute()`) or just created
+    /// by a `create…` function, as (class, method, variable): their ids are fetched rows' ids.
+    pub query_rows: Vec<(String, String, String)>,
 }
 
 /// A class method: enough to follow where its parameters come from.
@@ -202,17 +205,20 @@ pub fn visit(node: Node, ancestors: &[Node], src: &str, facts: &mut PrismaFacts)
         "call_expression" => {
             if let Some(call) = prisma_call(node, ancestors, src) {
                 facts.calls.push(call);
-            } else if let Some(call) = method_call(node, ancestors, src) {
-                facts.method_calls.push(call);
+            } else {
+                if let Some(call) = method_call(node, ancestors, src) {
+                    facts.method_calls.push(call);
+                }
+                if let Some(row) = query_builder_rows(node, ancestors, src) {
+                    facts.query_rows.push(row);
+                }
             }
         }
         "class_declaration" | "abstract_class_declaration" => {
             class_facts(node, src, facts);
         }
         "variable_declarator" => {
-            if let Some(d) = derived_local(node, ancestors, src) {
-                facts.derived.push(d);
-            }
+            facts.derived.extend(derived_local(node, ancestors, src));
             if let Some(f) = function_info(node, src) {
                 facts.methods.push(f);
             }
@@ -224,6 +230,33 @@ pub fn visit(node: Node, ancestors: &[Node], src: &str, facts: &mut PrismaFacts)
         }
         _ => {}
     }
+}
+
+/// Rows that come from elsewhere than a Prisma call: `const rows = await query.execute()`
+/// (Kysely, also `executeTakeFirst[OrThrow]`), and `const doc = await createDocument(...)`,
+/// a row the code has just created (a `create…` function writes the caller's own tenant).
+fn query_builder_rows(node: Node, anc: &[Node], src: &str) -> Option<(String, String, String)> {
+    let function = unwrap_expr(node.child_by_field_name("function")?);
+    let name = match function.kind() {
+        "identifier" => function,
+        "member_expression" => function.child_by_field_name("property")?,
+        _ => return None,
+    };
+    let name = text(name, src);
+    let creates = name
+        .strip_prefix("create")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()));
+    if !creates
+        && !matches!(
+            name,
+            "execute" | "executeTakeFirst" | "executeTakeFirstOrThrow"
+        )
+    {
+        return None;
+    }
+    let (_, var) = declared_result(node, anc, src)?;
+    let (class, method) = enclosing_method(anc, src)?;
+    Some((class, method, var))
 }
 
 /// The name and function node of `function f() {}` or `const f = () => {}`.
@@ -262,6 +295,12 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
             params.push(text(pattern, src).to_string());
         }
     }
+    // `(options) => { const { envelopeId } = options; … }`: the same keys.
+    if object_keys.is_empty() {
+        if let (Some(first), Some(body)) = (params.first(), function.child_by_field_name("body")) {
+            object_keys = body_destructuring(body, first, src);
+        }
+    }
     Some(MethodInfo {
         class: String::new(),
         name,
@@ -270,6 +309,30 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
         object_keys,
         parent_param: None,
     })
+}
+
+/// Keys destructured from `param` by a declaration at the top of a function body.
+fn body_destructuring(body: Node, param: &str, src: &str) -> Vec<(String, String)> {
+    let mut c = body.walk();
+    let mut keys = Vec::new();
+    for statement in body.named_children(&mut c) {
+        if statement.kind() != "lexical_declaration" {
+            continue;
+        }
+        let mut d = statement.walk();
+        for declarator in statement.named_children(&mut d) {
+            let (Some(name), Some(value)) = (
+                declarator.child_by_field_name("name"),
+                declarator.child_by_field_name("value"),
+            ) else {
+                continue;
+            };
+            if name.kind() == "object_pattern" && text(unwrap_expr(value), src) == param {
+                keys.extend(destructured_keys(name, src));
+            }
+        }
+    }
+    keys
 }
 
 /// `{ teamId, id: folderId, data = {} }` → (teamId, teamId), (id, folderId), (data, data).
@@ -331,21 +394,37 @@ fn object_pairs(arg: Node, src: &str) -> Vec<(String, String)> {
     pairs
 }
 
-/// `const x = <expr>` inside a method, with the identifier the expression is built on.
-fn derived_local(node: Node, anc: &[Node], src: &str) -> Option<(String, String, String, String)> {
-    let name = node.child_by_field_name("name")?;
-    let value = unwrap_expr(node.child_by_field_name("value")?);
-    if name.kind() != "identifier"
-        || value.kind() == "call_expression" && text(value, src).starts_with("this.")
-    {
-        return None;
+/// `const x = <expr>` (or `const { a, b: c } = <expr>`) inside a method or function, with the
+/// identifier the expression is built on: one (class, method, variable, base) per variable.
+fn derived_local(node: Node, anc: &[Node], src: &str) -> Vec<(String, String, String, String)> {
+    let (Some(name), Some(value)) = (
+        node.child_by_field_name("name"),
+        node.child_by_field_name("value").map(unwrap_expr),
+    ) else {
+        return Vec::new();
+    };
+    if value.kind() == "call_expression" && text(value, src).starts_with("this.") {
+        return Vec::new();
     }
+    let locals: Vec<String> = match name.kind() {
+        "identifier" => vec![text(name, src).to_string()],
+        "object_pattern" => destructured_keys(name, src)
+            .into_iter()
+            .map(|(_, local)| local)
+            .collect(),
+        _ => Vec::new(),
+    };
     let base = crate::analyzers::provenance::base_identifier(text(value, src));
-    if base.is_empty() {
-        return None;
-    }
-    let (class, method) = enclosing_method(anc, src)?;
-    Some((class, method, text(name, src).to_string(), base.to_string()))
+    let Some((class, method)) = (!base.is_empty() && !locals.is_empty())
+        .then(|| enclosing_method(anc, src))
+        .flatten()
+    else {
+        return Vec::new();
+    };
+    locals
+        .into_iter()
+        .map(|local| (class.clone(), method.clone(), local, base.to_string()))
+        .collect()
 }
 
 /// `this.m(args)` / `this.field.m(args)` inside a class method, or `f(args)` inside a method
@@ -833,6 +912,38 @@ fn result_leaves(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bo
 
 /// The declarator `const x = await <call>` the call initialises, if any.
 fn declared_result<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<(Node<'t>, String)> {
+    // `await prisma.x.findFirst(...).catch(() => null)`: the result is still the row.
+    if let [.., call, member] = anc {
+        let catches = member.kind() == "member_expression"
+            && member
+                .child_by_field_name("property")
+                .is_some_and(|p| text(p, src) == "catch")
+            && call.kind() == "call_expression";
+        if catches {
+            return declared_result(*call, &anc[..anc.len() - 2], src);
+        }
+    }
+    // `const [user, doc] = await Promise.all([prisma.user…, prisma.doc…])`: by position.
+    if let [.., all, args, array] = anc {
+        let is_all = all.kind() == "call_expression"
+            && args.kind() == "arguments"
+            && array.kind() == "array"
+            && all
+                .child_by_field_name("function")
+                .is_some_and(|f| text(f, src) == "Promise.all");
+        if is_all {
+            let mut c = array.walk();
+            let at = array.named_children(&mut c).position(|e| e == node)?;
+            let (_, parent, _) = value_holder(*all, &anc[..anc.len() - 3]);
+            let parent = parent.filter(|p| p.kind() == "variable_declarator")?;
+            let names = parent
+                .child_by_field_name("name")
+                .filter(|n| n.kind() == "array_pattern")?;
+            let mut c = names.walk();
+            let name = names.named_children(&mut c).nth(at)?;
+            return (name.kind() == "identifier").then(|| (parent, text(name, src).to_string()));
+        }
+    }
     let (_, parent, _) = value_holder(node, anc);
     let parent = parent.filter(|p| p.kind() == "variable_declarator")?;
     let name = parent.child_by_field_name("name")?;
