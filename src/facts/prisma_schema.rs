@@ -403,16 +403,21 @@ fn positional_string(args: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `fields: [a, b]`, or the first positional list (`@@index([a, b(sort: Desc)])`).
+/// A list argument, named or first positional: `[a, b(sort: Desc)]`, or a single element
+/// without brackets (`@@index(projectId)`, `fields: userId`), which Prisma accepts too.
 fn list_argument(args: &str, name: &str) -> Option<Vec<String>> {
     let list = named_argument(args, name).or_else(|| {
         arguments(args)
             .into_iter()
             .next()
-            .filter(|a| a.starts_with('['))
+            .filter(|a| !a.starts_with('"') && !a.split('(').next().unwrap_or(a).contains(':'))
             .map(str::to_string)
     })?;
-    let inner = list.trim().strip_prefix('[')?.strip_suffix(']')?;
+    let list = list.trim();
+    let inner = match list.strip_prefix('[') {
+        Some(rest) => rest.strip_suffix(']')?,
+        None => list,
+    };
     Some(
         arguments(inner)
             .into_iter()
@@ -512,6 +517,20 @@ enum Role { ADMIN MEMBER }
         assert!(!p.leads_an_index("createdAt"));
         assert!(p.indexes.iter().any(|i| i.key == "ws_slug"));
         assert_eq!(p.accessor(), "project");
+    }
+
+    #[test]
+    fn single_fields_may_drop_the_brackets() {
+        let s = parse(
+            "model Link {\n  id String @id\n  projectId String\n  createdAt DateTime\n  project Project @relation(\"links\", fields: projectId, references: id)\n\n  @@index(projectId)\n  @@index([createdAt(sort: Desc)])\n}\n",
+        );
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        let link = &s.models[0];
+        assert!(link.leads_an_index("projectId"));
+        assert!(link.leads_an_index("createdAt"));
+        let rel = link.field("project").unwrap().relation.as_ref().unwrap();
+        assert_eq!(rel.fields, vec!["projectId"]);
+        assert_eq!(rel.name.as_deref(), Some("links"));
     }
 
     #[test]
