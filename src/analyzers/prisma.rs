@@ -265,11 +265,19 @@ impl<'a> PrismaIndex<'a> {
                 continue;
             }
             let model = m.model;
-            let Some(tenant) = model
-                .fields
-                .iter()
-                .find(|f| f.relation.is_none() && is_tenant(&f.name))
-            else {
+            // A tenant field is required, or the foreign key of a relation: an optional
+            // `tenantId String?` with no relation is an attribute the app stores for its
+            // customers, not the boundary it authorizes by.
+            let Some(tenant) = model.fields.iter().find(|f| {
+                f.relation.is_none()
+                    && is_tenant(&f.name)
+                    && (!f.optional
+                        || model.fields.iter().any(|r| {
+                            r.relation
+                                .as_ref()
+                                .is_some_and(|rel| rel.fields.contains(&f.name))
+                        }))
+            }) else {
                 continue;
             };
             // Relation fields whose foreign key is the tenant field: `workspace: { id }`.

@@ -219,6 +219,22 @@ pub fn eligible(rel: &str) -> bool {
     if name == "nx.json" || test_env {
         return false;
     }
+    // Test workflows start local services with their published dev defaults (the QStash dev
+    // token, a test database password); scripts that simulate or fake a payload carry sample
+    // data. Neither holds a production secret.
+    let name_words: Vec<&str> = name.split(['.', '-', '_']).collect();
+    let sample_data = name_words
+        .iter()
+        .any(|w| matches!(*w, "simulate" | "mock" | "fake" | "dummy"));
+    let in_workflows =
+        lower.starts_with(".github/workflows/") || lower.contains("/.github/workflows/");
+    let test_workflow = in_workflows
+        && name_words
+            .iter()
+            .any(|w| matches!(*w, "test" | "tests" | "e2e" | "playwright" | "cypress"));
+    if sample_data || test_workflow {
+        return false;
+    }
     if is_env_file(name)
         || name.starts_with("dockerfile")
         || name.ends_with(".dockerfile")
@@ -868,6 +884,11 @@ mod tests {
         assert!(!eligible(".env.example"));
         assert!(!eligible("test/fixtures/keys.ts"));
         assert!(eligible("deploy/docker-compose.yml"));
+        assert!(!eligible(".github/workflows/playwright.yaml"));
+        assert!(eligible(".github/workflows/deploy.yaml"));
+        assert!(!eligible(
+            "apps/web/scripts/dev/simulate-shopify-webhook.ts"
+        ));
         assert!(eligible(".env.production"));
     }
 }
