@@ -243,6 +243,12 @@ impl<'a> PrismaIndex<'a> {
             .map(|f| f.to_lowercase())
             .collect();
         let is_tenant = |name: &str| tenant_fields.contains(&name.to_lowercase());
+        // `workspaceid` → `workspace`: the name code gives the tenant object.
+        let tenant_stems: Vec<&str> = tenant_fields
+            .iter()
+            .filter_map(|f| f.strip_suffix("id"))
+            .filter(|stem| !stem.is_empty())
+            .collect();
         let calls = self.calls(unit_files, models);
         let all_facts: Vec<(usize, &PrismaFacts)> = unit_files
             .iter()
@@ -409,6 +415,18 @@ impl<'a> PrismaIndex<'a> {
                         })
                 })
             };
+            // Values of the authenticated tenant object itself (`workspace.defaultProgramId`,
+            // `team.id`, a local built on `workspace`): the variable is named for the tenant
+            // field's model (`workspaceId` → `workspace`), as auth wrappers hand it over.
+            let of_tenant = |v: &str| {
+                let named = |name: &str| tenant_stems.iter().any(|t| t.eq_ignore_ascii_case(name));
+                let base = base_identifier(v);
+                named(base)
+                    || call.method.as_ref().is_some_and(|(class, method)| {
+                        provenance.built_on(file, class, method, base, &named)
+                    })
+            };
+            let row_based = |v: &str| row_based(v) || of_tenant(v);
             let variable: Vec<&str> = filter
                 .values
                 .iter()

@@ -218,6 +218,33 @@ impl Provenance {
         self.is_row_at(&class_key(file, class), method, var, 0)
     }
 
+    /// Is `var` (in class.method of `file`), or a local it is built on, one that `named`
+    /// accepts (`programId` built on `workspace`, the authenticated tenant)?
+    pub fn built_on(
+        &self,
+        file: usize,
+        class: &str,
+        method: &str,
+        var: &str,
+        named: &dyn Fn(&str) -> bool,
+    ) -> bool {
+        let key = (class_key(file, class), method.to_string());
+        let mut seen = vec![var.to_string()];
+        let mut at = 0;
+        while at < seen.len() && seen.len() < 16 {
+            if named(&seen[at]) {
+                return true;
+            }
+            for (v, base) in self.derived.get(&key).into_iter().flatten() {
+                if *v == seen[at] && !seen.contains(base) {
+                    seen.push(base.clone());
+                }
+            }
+            at += 1;
+        }
+        false
+    }
+
     fn is_row_at(&self, class: &str, method: &str, var: &str, depth: usize) -> bool {
         let key = (class.to_string(), method.to_string());
         // A local built on a row is a row (bounded: locals can refer to each other).

@@ -415,15 +415,29 @@ fn derived_local(node: Node, anc: &[Node], src: &str) -> Vec<(String, String, St
         _ => Vec::new(),
     };
     let base = crate::analyzers::provenance::base_identifier(text(value, src));
-    let Some((class, method)) = (!base.is_empty() && !locals.is_empty())
+    let mut bases = vec![base.to_string()];
+    // `getDefaultProgramId(workspace)`: also built on its first argument.
+    if value.kind() == "call_expression" {
+        let first = value
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .filter(|a| a.kind() == "identifier");
+        bases.extend(first.map(|a| text(a, src).to_string()));
+    }
+    bases.retain(|b| !b.is_empty());
+    let Some((class, method)) = (!bases.is_empty() && !locals.is_empty())
         .then(|| enclosing_method(anc, src))
         .flatten()
     else {
         return Vec::new();
     };
     locals
-        .into_iter()
-        .map(|local| (class.clone(), method.clone(), local, base.to_string()))
+        .iter()
+        .flat_map(|local| {
+            bases
+                .iter()
+                .map(|b| (class.clone(), method.clone(), local.clone(), b.clone()))
+        })
         .collect()
 }
 
