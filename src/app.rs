@@ -23,20 +23,32 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
     let git_index = rules
         .uses_analyzer(crate::analyzers::Analyzer::EnvCommitted)
         .then(|| crate::analyzers::env_files::start_git_read(root));
-    let (files, mut notes) = scan::scan_all(root, &settings.ignore, rules);
+    let first = scan::read_all(root, &settings.ignore, rules);
+    // Phase boundary: every file has been read. The import graph and the apps need only
+    // what phase 1 found, so they are built while phase 2 parses.
+    let (second, (graph, apps)) = rayon::join(
+        || first.parse_pending_files(rules),
+        || {
+            let paths: Vec<&str> = first.files.iter().map(|f| f.rel.as_str()).collect();
+            let imports: Vec<&[String]> = first
+                .files
+                .iter()
+                .map(|f| f.facts.imports.as_slice())
+                .collect();
+            let graph = ImportGraph::build(&paths, &imports);
+            let apps = apps::discover(&first.files, &graph);
+            crate::timing::mark("import graph and apps built");
+            (graph, apps)
+        },
+    );
+    let (files, mut notes) = first.absorb(second);
     crate::timing::mark("files scanned and parsed");
     let all_paths: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
-
-    // Phase boundary: every file has been scanned; cross-file work starts here.
-    let paths: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
-    let imports: Vec<&[String]> = files.iter().map(|f| f.facts.imports.as_slice()).collect();
-    let graph = ImportGraph::build(&paths, &imports);
-    let apps = apps::discover(&files, &all_paths, &graph);
     let repo = repo_unit(&files);
     let nest = NestIndex::new(&files, root);
     let prisma = PrismaIndex::new(&files, &all_paths, settings.tenant.clone());
     let env = EnvIndex::new(root, &apps, git_index);
-    crate::timing::mark("apps, import graph and indexes built");
+    crate::timing::mark("indexes built");
     let evaluator = Evaluator::new(rules, &files, &all_paths, &graph, &nest, &prisma, &env);
 
     let enabled: Vec<&crate::rules::Rule> = rules

@@ -19,8 +19,20 @@ pub fn begin() {
 pub fn mark(phase: &str) {
     if let Some(t) = start() {
         eprintln!(
-            "timing: {:>8.1} ms  {phase}",
-            t.elapsed().as_secs_f64() * 1000.0
+            "timing: {:>8.1} ms  cpu {:>5} ms  {phase}",
+            t.elapsed().as_secs_f64() * 1000.0,
+            cpu_ms().map_or("?".into(), |c| c.to_string())
         );
     }
+}
+
+/// CPU time of the whole process so far (all threads, user + system), from /proc on Linux;
+/// clock-tick resolution (10 ms), enough to tell a phase that keeps both cores busy.
+fn cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces), 1-based: utime 14, stime 15.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks * 10)
 }

@@ -104,12 +104,15 @@ pub struct LazyRegex {
 }
 
 impl LazyRegex {
-    pub fn new(source: &str) -> Result<LazyRegex, String> {
-        regex_syntax::parse(source).map_err(|e| e.to_string())?;
-        Ok(LazyRegex {
+    /// The regex and its syntax tree (parsed once: the syntax check and the literal
+    /// derivation both need it).
+    pub fn new(source: &str) -> Result<(LazyRegex, regex_syntax::hir::Hir), String> {
+        let hir = regex_syntax::parse(source).map_err(|e| e.to_string())?;
+        let lazy = LazyRegex {
             source: source.to_string(),
             compiled: std::sync::OnceLock::new(),
-        })
+        };
+        Ok((lazy, hir))
     }
 
     /// The compiled regex; None only if it exceeds the regex crate's size limits.
@@ -386,14 +389,14 @@ impl Compiler<'_> {
             Kind::Pattern(self.patterns.len() - 1)
         } else if let Some(r) = &raw.regex {
             name.get_or_insert_with(|| summarize(&r.value));
-            let regex = LazyRegex::new(&r.value).map_err(|e| {
+            let (regex, hir) = LazyRegex::new(&r.value).map_err(|e| {
                 self.span_err(
                     r,
                     rule,
                     format!("bad regex: {}", e.lines().last().unwrap_or(&e)),
                 )
             })?;
-            let literals = explicit_literals.unwrap_or_else(|| regex_literals(&r.value));
+            let literals = explicit_literals.unwrap_or_else(|| literals_of(&hir));
             self.patterns.push(Pattern {
                 kind: PatternKind::Regex(regex),
                 files,
@@ -814,17 +817,20 @@ pub fn query_required_groups(source: &str) -> Vec<Vec<String>> {
 
 /// Literals every match of a regex must contain, when regex-syntax can name a small set.
 pub fn regex_literals(pattern: &str) -> Vec<String> {
+    regex_syntax::parse(pattern)
+        .map(|hir| literals_of(&hir))
+        .unwrap_or_default()
+}
+
+fn literals_of(hir: &regex_syntax::hir::Hir) -> Vec<String> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    let Ok(hir) = regex_syntax::parse(pattern) else {
-        return Vec::new();
-    };
     // Prefixes or suffixes, whichever set is more selective (its shortest literal longest):
     // `(?:from|require\()['"]pino['"]` is better filtered on `pino'` than on `from`.
     let mut best: Vec<String> = Vec::new();
     for kind in [ExtractKind::Prefix, ExtractKind::Suffix] {
         let mut extractor = Extractor::new();
         extractor.kind(kind);
-        let seq = extractor.extract(&hir);
+        let seq = extractor.extract(hir);
         if let Some(lits) = seq.literals() {
             let mut out: Vec<String> = lits
                 .iter()

@@ -5,6 +5,7 @@ pub mod compile;
 pub mod prefilter;
 pub mod queries;
 pub mod raw;
+pub mod wildcard;
 
 pub use compile::{
     Anchor, GlobalKind, GlobalSpec, Kind, Matcher, Pattern, PatternKind, Rule, Scope, Within,
@@ -167,8 +168,13 @@ impl RuleSet {
         let mut chosen: BTreeMap<String, (raw::RawRule, usize, String)> = BTreeMap::new();
         for (layer_index, layer) in layers.iter().enumerate() {
             let mut seen: BTreeMap<String, String> = BTreeMap::new();
-            for source in layer {
-                for rule in parse_file(source)? {
+            // Files parse in parallel; errors are still reported in file order.
+            let parsed: Vec<_> = {
+                use rayon::prelude::*;
+                layer.par_iter().map(parse_file).collect()
+            };
+            for (source, rules) in layer.iter().zip(parsed) {
+                for rule in rules? {
                     let id = rule.id.value.clone();
                     let here = format!("{}:{}", source.name, rule.id.referenced.line());
                     if let Some(first) = seen.insert(id.clone(), here) {

@@ -40,6 +40,8 @@ pub struct CompiledQuery {
     pub query: Query,
     /// Capture index of `@hit` (the node to report), if the pattern names one.
     pub hit_capture: Option<u32>,
+    /// Per capture index: added by the wildcard rewrite, never a rule's own capture.
+    pub internal: Vec<bool>,
 }
 
 /// One query pattern's source (shared by identical patterns).
@@ -135,6 +137,7 @@ impl Queries {
     /// Compiles the given patterns (ids into the rule set) merged, in parallel chunks.
     pub fn batch(&self, ids: &[usize], lang: Lang) -> Batch {
         use rayon::prelude::*;
+
         // Compiling costs milliseconds per pattern: identical texts are compiled once.
         let mut sources: Vec<(Vec<usize>, &str)> = Vec::new();
         for &id in ids {
@@ -178,7 +181,10 @@ fn compile_chunk(
     let mut starts = Vec::new();
     for (ids, s) in chunk {
         starts.push((source.len(), ids));
-        source.push_str(s);
+        match super::wildcard::rewrite(s) {
+            Some(fast) => source.push_str(&fast),
+            None => source.push_str(s),
+        }
         source.push('\n');
     }
     match Query::new(&lang.language(), &source) {
@@ -204,5 +210,14 @@ fn compile_chunk(
 
 fn compiled(query: Query) -> CompiledQuery {
     let hit_capture = query.capture_index_for_name("hit");
-    CompiledQuery { query, hit_capture }
+    let internal = query
+        .capture_names()
+        .iter()
+        .map(|n| n.starts_with(super::wildcard::KIND_CAPTURE))
+        .collect();
+    CompiledQuery {
+        query,
+        hit_capture,
+        internal,
+    }
 }

@@ -123,7 +123,7 @@ fn is_test_folder(dir: &str) -> bool {
     !dir.is_empty() && crate::workspace::scan::is_test_path(&format!("{dir}/x"))
 }
 
-pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph) -> Vec<App> {
+pub fn discover(files: &[ScannedFile], graph: &ImportGraph) -> Vec<App> {
     let packages: BTreeMap<String, (&ScannedFile, &Package)> = files
         .iter()
         .filter_map(|f| {
@@ -132,8 +132,9 @@ pub fn discover(files: &[ScannedFile], all_paths: &[String], graph: &ImportGraph
                 .map(|p| (parent_dir(&f.rel).to_string(), (f, p)))
         })
         .collect();
-    let project_dirs: BTreeSet<String> = all_paths
+    let project_dirs: BTreeSet<String> = files
         .iter()
+        .map(|f| &f.rel)
         .filter(|p| p.ends_with("project.json") && p.rsplit('/').next() == Some("project.json"))
         .map(|p| parent_dir(p).to_string())
         .collect();

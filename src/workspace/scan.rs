@@ -9,6 +9,7 @@ use crate::facts::{
 };
 use crate::model::Note;
 use crate::rules::queries::{Batch, CompiledQuery, Lang};
+use crate::rules::wildcard;
 use crate::rules::{PatternKind, RuleSet};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -109,6 +110,7 @@ thread_local! {
 /// Work a file left for the second phase: its text and what the tree is needed for.
 struct PendingParse {
     index: usize,
+    rel: String,
     lang: Lang,
     text: String,
     queries: Vec<usize>,
@@ -117,91 +119,122 @@ struct PendingParse {
     routes: bool,
 }
 
-/// Walks and scans the tree: every file's facts, sorted by path, and the notes.
-pub fn scan_all(
-    root: &std::path::Path,
-    ignores: &globset::GlobSet,
-    rules: &RuleSet,
-) -> (Vec<ScannedFile>, Vec<Note>) {
-    // Phase 1, on the walker's threads: read, prefilter, regexes and text facts.
+/// Phase 1's result: every file, sorted by path, with its text facts; the notes so far; and
+/// the files that still need a tree (phase 2, `parse_pending_files`).
+pub struct FirstPass {
+    pub files: Vec<ScannedFile>,
+    pub notes: Vec<Note>,
+    pending: Vec<PendingParse>,
+}
+
+/// Phase 1, on the walker's threads: read, prefilter, regexes and text facts.
+pub fn read_all(root: &std::path::Path, ignores: &globset::GlobSet, rules: &RuleSet) -> FirstPass {
     let visit = |f: &WalkedFile| {
         guarded(&f.rel, || scan_file(f, rules))
             .unwrap_or_else(|n| (bare(&f.rel, classify(&f.rel)), n, None))
     };
     let (results, mut notes) = walk::walk(root, ignores, &visit);
     crate::timing::mark("walk: files read, prefiltered, regexes run");
-    let mut scanned = Vec::with_capacity(results.len());
+    let mut files = Vec::with_capacity(results.len());
     let mut pending = Vec::new();
     for (index, (_, (file, n, p))) in results.into_iter().enumerate() {
-        scanned.push(file);
         notes.extend(n);
-        pending.extend(p.map(|p| PendingParse { index, ..p }));
+        pending.extend(p.map(|p| PendingParse {
+            index,
+            rel: file.rel.clone(),
+            ..p
+        }));
+        files.push(file);
     }
     // Prisma call sites matter only where there is a schema: otherwise no parse for them.
-    let have_schema = scanned.iter().any(|f| f.facts.schema.is_some());
-    if !have_schema {
+    if !files.iter().any(|f| f.facts.schema.is_some()) {
         pending.retain_mut(|p| {
             p.prisma = false;
             !p.queries.is_empty() || p.nest || p.routes
         });
     }
-    // Compile exactly the queries those files need, merged, per grammar.
-    let batch_for = |lang: Lang| {
-        let mut ids: Vec<usize> = pending
-            .iter()
-            .filter(|p| p.lang == lang)
-            .flat_map(|p| p.queries.iter().copied())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        rules.queries.batch(&ids, lang)
-    };
-    // Phase 2: parse only the files some query or fact extractor needs; trees die here.
-    // Files that need no query (Prisma and Nest facts only) are parsed while the queries
-    // compile, so the compilation does not hold both cores back.
-    let (with_queries, facts_only): (Vec<&PendingParse>, Vec<&PendingParse>) =
-        pending.iter().partition(|p| !p.queries.is_empty());
-    let no_queries = Batch { chunks: Vec::new() };
-    let run = |items: &[&PendingParse], ts: &Batch, tsx: &Batch| -> Vec<Parsed> {
-        items
-            .par_iter()
-            .map(|p| {
-                let rel = &scanned[p.index].rel;
-                let batch = if p.lang == Lang::TypeScript { ts } else { tsx };
-                guarded(rel, || parse_pending(p, rel, batch)).unwrap_or_else(|n| Parsed {
-                    index: p.index,
-                    hits: Vec::new(),
-                    nest: None,
-                    prisma: None,
-                    routes: None,
-                    notes: n,
-                })
-            })
-            .collect()
-    };
-    let ((ts, tsx), mut parsed) = rayon::join(
-        || {
-            let batches = rayon::join(|| batch_for(Lang::TypeScript), || batch_for(Lang::Tsx));
-            crate::timing::mark("queries compiled");
-            batches
-        },
-        || {
-            let parsed = run(&facts_only, &no_queries, &no_queries);
-            crate::timing::mark("files needing facts only parsed");
-            parsed
-        },
-    );
-    parsed.extend(run(&with_queries, &ts, &tsx));
-    for p in parsed {
-        let file = &mut scanned[p.index];
-        file.hits.extend(p.hits);
-        file.hits.sort_by_key(|h| (h.start, h.pattern, h.end));
-        file.facts.nest = p.nest;
-        file.facts.prisma_calls = p.prisma;
-        file.facts.routes = p.routes;
-        notes.extend(p.notes);
+    FirstPass {
+        files,
+        notes,
+        pending,
     }
-    (scanned, notes)
+}
+
+/// What phase 2 found, to be folded into phase 1's files (`FirstPass::absorb`).
+pub struct SecondPass(Vec<Parsed>);
+
+impl FirstPass {
+    /// Phase 2: parse only the files some query or fact extractor needs; trees die here. It
+    /// reads nothing of phase 1's files, so cross-file work on them can run alongside.
+    pub fn parse_pending_files(&self, rules: &RuleSet) -> SecondPass {
+        let pending = &self.pending;
+        // Compile exactly the queries those files need, merged, per grammar.
+        let batch_for = |lang: Lang| {
+            let mut ids: Vec<usize> = pending
+                .iter()
+                .filter(|p| p.lang == lang)
+                .flat_map(|p| p.queries.iter().copied())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            rules.queries.batch(&ids, lang)
+        };
+        // Files that need no query (Prisma and Nest facts only) are parsed while the queries
+        // compile, so the compilation does not hold both cores back.
+        let (with_queries, facts_only): (Vec<&PendingParse>, Vec<&PendingParse>) =
+            pending.iter().partition(|p| !p.queries.is_empty());
+        let no_queries = Batch { chunks: Vec::new() };
+        let run = |items: &[&PendingParse], ts: &Batch, tsx: &Batch| -> Vec<Parsed> {
+            items
+                .par_iter()
+                .map(|p| {
+                    let batch = if p.lang == Lang::TypeScript { ts } else { tsx };
+                    guarded(&p.rel, || parse_pending(p, batch)).unwrap_or_else(|n| Parsed {
+                        index: p.index,
+                        hits: Vec::new(),
+                        nest: None,
+                        prisma: None,
+                        routes: None,
+                        notes: n,
+                    })
+                })
+                .collect()
+        };
+        let ((ts, tsx), mut parsed) = rayon::join(
+            || {
+                let batches = rayon::join(|| batch_for(Lang::TypeScript), || batch_for(Lang::Tsx));
+                crate::timing::mark(&format!(
+                    "queries compiled ({} files need them)",
+                    with_queries.len()
+                ));
+                batches
+            },
+            || {
+                let parsed = run(&facts_only, &no_queries, &no_queries);
+                crate::timing::mark(&format!(
+                    "{} files needing facts only parsed",
+                    facts_only.len()
+                ));
+                parsed
+            },
+        );
+        parsed.extend(run(&with_queries, &ts, &tsx));
+        SecondPass(parsed)
+    }
+
+    /// Every file's facts, sorted by path, and the notes.
+    pub fn absorb(mut self, second: SecondPass) -> (Vec<ScannedFile>, Vec<Note>) {
+        for p in second.0 {
+            let file = &mut self.files[p.index];
+            file.hits.extend(p.hits);
+            file.hits.sort_by_key(|h| (h.start, h.pattern, h.end));
+            file.facts.nest = p.nest;
+            file.facts.prisma_calls = p.prisma;
+            file.facts.routes = p.routes;
+            self.notes.extend(p.notes);
+        }
+        (self.files, self.notes)
+    }
 }
 
 /// Runs per-file work so that a panic on one file becomes a note, not a crash.
@@ -224,7 +257,8 @@ struct Parsed {
     notes: Vec<Note>,
 }
 
-fn parse_pending(p: &PendingParse, rel: &str, batch: &Batch) -> Parsed {
+fn parse_pending(p: &PendingParse, batch: &Batch) -> Parsed {
+    let rel = p.rel.as_str();
     let mut hits = Vec::new();
     let mut notes = Vec::new();
     let mut nest_facts = None;
@@ -495,6 +529,7 @@ fn match_bytes(
         if !queries.is_empty() || wants_nest || wants_prisma || wants_routes {
             *pending = Some(PendingParse {
                 index: 0, // set once the files are sorted
+                rel: String::new(),
                 lang,
                 text: text.to_string(),
                 queries,
@@ -549,6 +584,9 @@ pub fn parse(lang: Lang, text: &str) -> Option<tree_sitter::Tree> {
     })
 }
 
+/// A match by pattern and its own captures (capture index, byte range).
+type MatchKey = (usize, Vec<(u32, usize, usize)>);
+
 fn run_query(
     cq: &CompiledQuery,
     owner: &[Vec<usize>],
@@ -559,20 +597,32 @@ fn run_query(
 ) {
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(&cq.query, tree.root_node(), lines.text.as_bytes());
+    // The rewrite's kind captures can make two alternatives of one pattern distinct matches
+    // where the original query reported one: a match is kept once per pattern and captures.
+    let mut seen: Vec<MatchKey> = Vec::new();
     while let Some(m) = matches.next() {
         let ids = &owner[m.pattern_index];
-        if !ids.iter().any(|id| wanted.contains(id)) {
+        if !ids.iter().any(|id| wanted.contains(id)) || !wildcard::kind_ok(&cq.query, m) {
             continue;
         }
-        let node = m
-            .captures()
-            .iter()
+        let own = || {
+            m.captures()
+                .iter()
+                .filter(|c| !cq.internal[c.index as usize])
+        };
+        let key = (
+            m.pattern_index,
+            own()
+                .map(|c| (c.index, c.node.start_byte(), c.node.end_byte()))
+                .collect::<Vec<_>>(),
+        );
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let node = own()
             .find(|c| Some(c.index) == cq.hit_capture)
-            .or_else(|| {
-                m.captures()
-                    .iter()
-                    .max_by_key(|c| c.node.byte_range().len())
-            })
+            .or_else(|| own().max_by_key(|c| c.node.byte_range().len()))
             .map(|c| c.node);
         let Some(node) = node else { continue };
         let pos = node.start_position();

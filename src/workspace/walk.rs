@@ -75,7 +75,8 @@ pub fn walk<T: Send>(
                                 abs: entry.path().to_path_buf(),
                                 rel,
                             };
-                            let value = visit(&file);
+                            // Boxed: a scan result is large, and the list is grown and sorted.
+                            let value = Box::new(visit(&file));
                             if let Ok(mut f) = files.lock() {
                                 f.push((file, value));
                             }
@@ -91,8 +92,9 @@ pub fn walk<T: Send>(
             WalkState::Continue
         })
     });
-    let mut files = files.into_inner().unwrap_or_default();
-    files.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+    let mut files: Vec<(WalkedFile, Box<T>)> = files.into_inner().unwrap_or_default();
+    files.sort_unstable_by(|a, b| a.0.rel.cmp(&b.0.rel));
+    let files = files.into_iter().map(|(f, v)| (f, *v)).collect();
     let mut notes = notes.into_inner().unwrap_or_default();
     notes.sort();
     notes.dedup();
