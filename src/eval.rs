@@ -191,7 +191,11 @@ impl<'a> Evaluator<'a> {
                 Some(&at) => Outcome::Found(Some(self.evidence(at))),
                 None => Outcome::Missing,
             },
-            Kind::Files { globs, ancestors } => self.files_present(globs, *ancestors, unit.app),
+            Kind::Files {
+                globs,
+                names,
+                ancestors,
+            } => self.files_present(globs, names.as_deref(), *ancestors, unit.app),
             Kind::Dependency(names) => names
                 .iter()
                 .find_map(|n| unit.app.deps.get(n).map(|(file, line)| (n, file, *line)))
@@ -317,7 +321,13 @@ impl<'a> Evaluator<'a> {
         Outcome::Missing
     }
 
-    fn files_present(&self, globs: &globset::GlobSet, ancestors: bool, app: &App) -> Outcome {
+    fn files_present(
+        &self,
+        globs: &globset::GlobSet,
+        names: Option<&[String]>,
+        ancestors: bool,
+        app: &App,
+    ) -> Outcome {
         let mut dirs = vec![app.root.clone()];
         if ancestors {
             let mut d = app.root.as_str();
@@ -326,7 +336,29 @@ impl<'a> Evaluator<'a> {
                 dirs.push(d.to_string());
             }
         }
+        let found = |path: &String| {
+            Outcome::Found(Some(Evidence {
+                location: Location {
+                    path: path.clone(),
+                    line: 1,
+                    column: 1,
+                },
+                snippet: path.clone(),
+            }))
+        };
         for dir in dirs {
+            // Plain names: a lookup in the sorted path list, not a glob test of every file.
+            if let Some(names) = names {
+                let first = names
+                    .iter()
+                    .map(|n| if dir.is_empty() { n.clone() } else { format!("{dir}/{n}") })
+                    .filter_map(|p| self.all_paths.binary_search(&p).ok())
+                    .min();
+                if let Some(i) = first {
+                    return found(&self.all_paths[i]);
+                }
+                continue;
+            }
             for path in self.all_paths.iter().filter(|p| contains(&dir, p)) {
                 let rel = if dir.is_empty() {
                     path.as_str()
@@ -334,14 +366,7 @@ impl<'a> Evaluator<'a> {
                     &path[dir.len() + 1..]
                 };
                 if globs.is_match(rel) {
-                    return Outcome::Found(Some(Evidence {
-                        location: Location {
-                            path: path.clone(),
-                            line: 1,
-                            column: 1,
-                        },
-                        snippet: path.clone(),
-                    }));
+                    return found(path);
                 }
             }
         }

@@ -78,6 +78,15 @@ pub struct EnvIndex {
     git: OnceLock<Git>,
     /// The index read started before the walk (see `start_git_read`), not yet joined.
     pending: Mutex<Option<JoinHandle<Git>>>,
+    /// The few paths whose file name mentions env, and the `.gitignore` files: found in one
+    /// scan of the path list, not one per application and rule.
+    named: OnceLock<Named>,
+}
+
+#[derive(Default)]
+struct Named {
+    env: Vec<String>,
+    gitignores: Vec<String>,
 }
 
 /// Starts reading the git index on its own thread, so that `git ls-files` runs while the
@@ -98,7 +107,23 @@ impl EnvIndex {
             app_roots,
             git: OnceLock::new(),
             pending: Mutex::new(pending),
+            named: OnceLock::new(),
         }
+    }
+
+    fn named<'a>(&self, paths: impl Iterator<Item = &'a String>) -> &Named {
+        self.named.get_or_init(|| {
+            let mut named = Named::default();
+            for p in paths {
+                let name = file_name(p);
+                if name == ".gitignore" {
+                    named.gitignores.push(p.clone());
+                } else if mentions_env(name) {
+                    named.env.push(p.clone());
+                }
+            }
+            named
+        })
     }
 
     fn git(&self) -> &Git {
@@ -115,7 +140,10 @@ impl EnvIndex {
         // In git, what the index holds; outside it, what is present and not ignored.
         let (candidates, confidence): (Vec<&String>, _) = match self.git() {
             Git::Tracked(tracked) => (tracked.iter().collect(), Confidence::High),
-            Git::Unavailable(_) => (all_paths.iter().collect(), Confidence::Medium),
+            Git::Unavailable(_) => (
+                self.named(all_paths.iter()).env.iter().collect(),
+                Confidence::Medium,
+            ),
         };
         let mut sites = Vec::new();
         for path in candidates.into_iter().filter(|p| is_real_env_file(p)) {
@@ -131,7 +159,7 @@ impl EnvIndex {
         for dir in &self.app_roots {
             if !self.env_ignored(dir, all_paths) {
                 let gitignore = join(dir, ".gitignore");
-                let (path, what) = if all_paths.contains(&gitignore) {
+                let (path, what) = if all_paths.binary_search(&gitignore).is_ok() {
                     (gitignore.clone(), format!("`{gitignore}` does not ignore"))
                 } else if dir.is_empty() && matches!(self.git(), Git::Tracked(_)) {
                     (
@@ -178,13 +206,13 @@ impl EnvIndex {
 
     /// Is `<dir>/.env` ignored by the .gitignore files from the repository root down to `dir`?
     fn env_ignored(&self, dir: &str, all_paths: &[String]) -> bool {
-        let mut gitignores: Vec<&String> = all_paths
+        let mut gitignores: Vec<&String> = self
+            .named(all_paths.iter())
+            .gitignores
             .iter()
             .filter(|p| {
-                file_name(p) == ".gitignore" && {
-                    let parent = parent(p);
-                    contains(parent, dir) || parent.is_empty()
-                }
+                let parent = parent(p);
+                contains(parent, dir) || parent.is_empty()
             })
             .collect();
         gitignores.sort_by_key(|p| p.len());
@@ -232,9 +260,10 @@ impl EnvIndex {
         if read.is_empty() {
             return Vec::new();
         }
-        let mut examples: Vec<String> = files
+        let mut examples: Vec<String> = self
+            .named(files.iter().map(|f| &f.rel))
+            .env
             .iter()
-            .map(|f| &f.rel)
             .filter(|p| is_example_env_file(p) && contains(parent(p), &app.root))
             .cloned()
             .collect();

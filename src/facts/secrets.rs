@@ -150,14 +150,25 @@ static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// Does the secret scan look at this file at all? Tests, fixtures, examples, templates,
-/// seeds, lockfiles and docs are skipped; source, config, YAML, Docker, env files are read.
-pub fn eligible(rel: &str) -> bool {
-    let lower = rel.to_ascii_lowercase();
-    let name = lower.rsplit('/').next().unwrap_or(&lower);
-    if crate::workspace::scan::is_test_path(rel) {
-        return false;
+/// What a file's folder says: None when the secret scan skips every file in it, else whether
+/// it is a GitHub workflow folder. Files arrive folder by folder, so each walker thread
+/// remembers its last answer.
+fn folder_verdict(dir: &str) -> Option<bool> {
+    thread_local! {
+        static LAST: std::cell::RefCell<(String, Option<bool>)> =
+            const { std::cell::RefCell::new((String::new(), None)) };
     }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if last.0 != dir || last.0.is_empty() {
+            *last = (dir.to_string(), judge_folder(dir));
+        }
+        last.1
+    })
+}
+
+fn judge_folder(dir: &str) -> Option<bool> {
+    let lower = format!("{}/", dir.to_ascii_lowercase());
     let skipped_dirs = [
         "fixtures",
         "fixture",
@@ -188,12 +199,25 @@ pub fn eligible(rel: &str) -> bool {
     };
     if lower
         .split('/')
-        .rev()
-        .skip(1)
         .any(|d| skipped_dirs.contains(&d) || test_dir(d))
     {
+        return None;
+    }
+    Some(lower.starts_with(".github/workflows/") || lower.contains("/.github/workflows/"))
+}
+
+/// Does the secret scan look at this file at all? Tests, fixtures, examples, templates,
+/// seeds, lockfiles and docs are skipped; source, config, YAML, Docker, env files are read.
+pub fn eligible(rel: &str) -> bool {
+    if crate::workspace::scan::is_test_path(rel) {
         return false;
     }
+    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let Some(in_workflows) = folder_verdict(dir) else {
+        return false;
+    };
+    let name = name.to_ascii_lowercase();
+    let name = name.as_str();
     let template_markers = [".example", ".sample", ".template", ".dist", ".tmpl", ".tpl"];
     if template_markers.iter().any(|m| name.contains(m))
         || name.starts_with("example.")
@@ -226,8 +250,6 @@ pub fn eligible(rel: &str) -> bool {
     let sample_data = name_words
         .iter()
         .any(|w| matches!(*w, "simulate" | "mock" | "fake" | "dummy"));
-    let in_workflows =
-        lower.starts_with(".github/workflows/") || lower.contains("/.github/workflows/");
     let test_workflow = in_workflows
         && name_words
             .iter()

@@ -155,7 +155,13 @@ pub struct AnalyzerSpec {
 #[derive(Debug)]
 pub enum Kind {
     Pattern(usize),
-    Files { globs: GlobSet, ancestors: bool },
+    /// A file matching one of `globs` in the app's folder (and those above it with
+    /// `ancestors`); `names` holds the globs when every one is a plain file name.
+    Files {
+        globs: GlobSet,
+        names: Option<Vec<String>>,
+        ancestors: bool,
+    },
     Dependency(Vec<String>),
     Global(GlobalSpec),
     Analyzer(AnalyzerSpec),
@@ -423,8 +429,10 @@ impl Compiler<'_> {
                     return Err(self.span_err(s, rule, "search is `app` or `app-or-ancestors`"));
                 }
             };
+            let plain = |g: &String| !g.contains(['*', '?', '[', '{', '\\', '/']);
             Kind::Files {
                 globs: self.globset(globs, rule, line, col)?,
+                names: globs.iter().all(plain).then(|| globs.clone()),
                 ancestors,
             }
         } else if let Some(deps) = &raw.dependency {
