@@ -35,6 +35,7 @@ const NEST_LITERALS: &[&str] = &["APP_GUARD", "APP_PIPE", "useGlobal"];
 /// client wrapper); plus the controllers, GraphQL resolvers and guards whose calls into
 /// services PERF-PAGINATION and DATA-TENANT-SCOPE follow. A file that
 /// uses only single-row operations through a wrapper it never names is not seen.
+/// `risma` comes first: `Flags::names_prisma` reads it.
 const PRISMA_LITERALS: &[&str] = &["risma", "Many(", "@Controller", "@Resolve", "canActivate"];
 /// Files that may hold an HTTP route with a body (Nest decorators, router calls) or mount
 /// middleware on a path (`app.use('/auth', limiter)`).
@@ -64,6 +65,8 @@ pub struct Flags {
     pub env: bool,
     pub nest: bool,
     pub prisma: bool,
+    /// The file names Prisma itself (not only a `*Many(` call or a controller).
+    pub names_prisma: bool,
     pub routes: bool,
 }
 
@@ -81,6 +84,7 @@ impl Flags {
             env: any(e + 1, v),
             nest: any(e + 1 + v, n) || any(e + 1 + v + n + p + r, usize::MAX),
             prisma: any(e + 1 + v + n, p),
+            names_prisma: any(e + 1 + v + n, 1),
             routes: any(e + 1 + v + n + p, r),
         }
     }

@@ -13,6 +13,8 @@ use crate::rules::wildcard;
 use crate::rules::{PatternKind, RuleSet};
 use rayon::prelude::*;
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::collections::HashMap;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Parser, QueryCursor};
@@ -111,6 +113,10 @@ thread_local! {
 struct PendingParse {
     index: usize,
     rel: String,
+    /// The file names Prisma (see `read_all`).
+    names_prisma: bool,
+    /// Parsed for Prisma facts before any schema was seen.
+    speculative: bool,
     lang: Lang,
     text: String,
     queries: Vec<usize>,
@@ -125,16 +131,51 @@ pub struct FirstPass {
     pub files: Vec<ScannedFile>,
     pub notes: Vec<Note>,
     pending: Vec<PendingParse>,
+    /// Files parsed during the walk (facts only).
+    early: Vec<Parsed>,
 }
 
 /// Phase 1, on the walker's threads: read, prefilter, regexes and text facts.
+///
+/// A file that needs a tree for facts only (no query) is parsed on the rayon pool while the
+/// walk goes on: reading leaves the cores partly idle, and such a parse waits for nothing.
+/// Prisma call sites are gathered only where there is a schema: a file that needs a tree for
+/// them waits for phase 2 unless a schema has been read already or the file names Prisma (a
+/// schema is then all but certain; if none turns up, what that parse found is dropped).
 pub fn read_all(root: &std::path::Path, ignores: &globset::GlobSet, rules: &RuleSet) -> FirstPass {
-    let visit = |f: &WalkedFile| {
-        guarded(&f.rel, || scan_file(f, rules))
-            .unwrap_or_else(|n| (bare(&f.rel, classify(&f.rel)), n, None))
-    };
-    let (results, mut notes) = walk::walk(root, ignores, &visit);
-    crate::timing::mark("walk: files read, prefiltered, regexes run");
+    let schema_seen = AtomicBool::new(false);
+    let early: Mutex<Vec<Parsed>> = Mutex::new(Vec::new());
+    let no_queries = Batch { chunks: Vec::new() };
+    let (results, mut notes) = rayon::in_place_scope(|scope| {
+        let visit = |f: &WalkedFile| {
+            let (file, notes, pending) = guarded(&f.rel, || scan_file(f, rules))
+                .unwrap_or_else(|n| (bare(&f.rel, classify(&f.rel)), n, None));
+            if file.facts.schema.is_some() {
+                schema_seen.store(true, Ordering::Relaxed);
+            }
+            let pending = match pending {
+                Some(mut p)
+                    if p.queries.is_empty()
+                        && (!p.prisma || p.names_prisma || schema_seen.load(Ordering::Relaxed)) =>
+                {
+                    p.rel = f.rel.clone();
+                    p.speculative = p.prisma && !schema_seen.load(Ordering::Relaxed);
+                    let (early, no_queries) = (&early, &no_queries);
+                    scope.spawn(move |_| {
+                        let parsed = parse_guarded(&p, no_queries);
+                        if let Ok(mut e) = early.lock() {
+                            e.push(parsed);
+                        }
+                    });
+                    None
+                }
+                other => other,
+            };
+            (file, notes, pending)
+        };
+        walk::walk(root, ignores, &visit)
+    });
+    crate::timing::mark("walk: files read, prefiltered, regexes run, facts-only files parsed");
     let mut files = Vec::with_capacity(results.len());
     let mut pending = Vec::new();
     for (index, (_, (file, n, p))) in results.into_iter().enumerate() {
@@ -146,8 +187,20 @@ pub fn read_all(root: &std::path::Path, ignores: &globset::GlobSet, rules: &Rule
         }));
         files.push(file);
     }
-    // Prisma call sites matter only where there is a schema: otherwise no parse for them.
+    // The early parses knew their file by path; files are now sorted by it.
+    let mut early = early.into_inner().unwrap_or_default();
+    for parsed in &mut early {
+        if let Ok(i) = files.binary_search_by(|f| f.rel.as_str().cmp(&parsed.rel)) {
+            parsed.index = i;
+        }
+    }
+    // Prisma call sites matter only where there is a schema: otherwise no parse for them,
+    // and nothing kept from a parse that was only for them.
     if !files.iter().any(|f| f.facts.schema.is_some()) {
+        early.retain_mut(|parsed| {
+            parsed.prisma = None;
+            !parsed.speculative || parsed.nest.is_some() || parsed.routes.is_some()
+        });
         pending.retain_mut(|p| {
             p.prisma = false;
             !p.queries.is_empty() || p.nest || p.routes
@@ -157,7 +210,22 @@ pub fn read_all(root: &std::path::Path, ignores: &globset::GlobSet, rules: &Rule
         files,
         notes,
         pending,
+        early,
     }
+}
+
+/// Phase 2's work on one file, a panic turned into a note.
+fn parse_guarded(p: &PendingParse, batch: &Batch) -> Parsed {
+    guarded(&p.rel, || parse_pending(p, batch)).unwrap_or_else(|n| Parsed {
+        index: p.index,
+        rel: p.rel.clone(),
+        speculative: p.speculative,
+        hits: Vec::new(),
+        nest: None,
+        prisma: None,
+        routes: None,
+        notes: n,
+    })
 }
 
 /// What phase 2 found, to be folded into phase 1's files (`FirstPass::absorb`).
@@ -187,17 +255,7 @@ impl FirstPass {
         let run = |items: &[&PendingParse], ts: &Batch, tsx: &Batch| -> Vec<Parsed> {
             items
                 .par_iter()
-                .map(|p| {
-                    let batch = if p.lang == Lang::TypeScript { ts } else { tsx };
-                    guarded(&p.rel, || parse_pending(p, batch)).unwrap_or_else(|n| Parsed {
-                        index: p.index,
-                        hits: Vec::new(),
-                        nest: None,
-                        prisma: None,
-                        routes: None,
-                        notes: n,
-                    })
-                })
+                .map(|p| parse_guarded(p, if p.lang == Lang::TypeScript { ts } else { tsx }))
                 .collect()
         };
         let ((ts, tsx), mut parsed) = rayon::join(
@@ -224,7 +282,8 @@ impl FirstPass {
 
     /// Every file's facts, sorted by path, and the notes.
     pub fn absorb(mut self, second: SecondPass) -> (Vec<ScannedFile>, Vec<Note>) {
-        for p in second.0 {
+        let early = std::mem::take(&mut self.early);
+        for p in early.into_iter().chain(second.0) {
             let file = &mut self.files[p.index];
             file.hits.extend(p.hits);
             file.hits.sort_by_key(|h| (h.start, h.pattern, h.end));
@@ -250,6 +309,8 @@ fn guarded<T>(rel: &str, work: impl FnOnce() -> T) -> Result<T, Vec<Note>> {
 /// What phase 2 learned about one file.
 struct Parsed {
     index: usize,
+    rel: String,
+    speculative: bool,
     hits: Vec<Hit>,
     nest: Option<nest::NestFacts>,
     prisma: Option<prisma_calls::PrismaFacts>,
@@ -325,6 +386,8 @@ fn parse_pending(p: &PendingParse, batch: &Batch) -> Parsed {
     }
     Parsed {
         index: p.index,
+        rel: p.rel.clone(),
+        speculative: p.speculative,
         hits,
         nest: nest_facts,
         prisma,
@@ -530,6 +593,8 @@ fn match_bytes(
             *pending = Some(PendingParse {
                 index: 0, // set once the files are sorted
                 rel: String::new(),
+                names_prisma: flags.names_prisma,
+                speculative: false,
                 lang,
                 text: text.to_string(),
                 queries,
