@@ -351,7 +351,13 @@ impl<'a> Evaluator<'a> {
             if let Some(names) = names {
                 let first = names
                     .iter()
-                    .map(|n| if dir.is_empty() { n.clone() } else { format!("{dir}/{n}") })
+                    .map(|n| {
+                        if dir.is_empty() {
+                            n.clone()
+                        } else {
+                            format!("{dir}/{n}")
+                        }
+                    })
                     .filter_map(|p| self.all_paths.binary_search(&p).ok())
                     .min();
                 if let Some(i) = first {

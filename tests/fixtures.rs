@@ -138,3 +138,22 @@ fn no_builtin_pattern_runs_on_every_file() {
         );
     }
 }
+
+#[test]
+fn and_conditions_in_the_file_narrow_the_prefilter() {
+    // SEC-CORS's wildcard-origin query counts only in a file that mentions CORS (`and: in:
+    // file`), so a file with `origin` but no `cors` is not parsed for it.
+    let set = RuleSet::load(&[]).expect("rules");
+    let origin = set
+        .patterns
+        .iter()
+        .find(|p| {
+            p.rule == "SEC-CORS"
+                && matches!(&p.kind, prodready::rules::PatternKind::Query { source } if source.contains("\"origin\""))
+        })
+        .expect("the wildcard-origin pattern");
+    assert!(origin
+        .required
+        .iter()
+        .any(|group| group.iter().any(|l| l == "cors")));
+}

@@ -470,6 +470,23 @@ impl Compiler<'_> {
         let and = self.matchers(raw.and, rule, Within::Node)?;
         let unless = self.matchers(raw.unless, rule, Within::Node)?;
         self.node_parent = outer_parent;
+        // A pattern's match counts only where each `and` condition inside its node or file
+        // holds, so the file must hold one of each such condition's literals: the prefilter
+        // then skips (and never parses) a file that lacks them.
+        if let Kind::Pattern(id) = kind {
+            for c in &and {
+                let local = matches!(
+                    c.within,
+                    None | Some(Within::Node) | Some(Within::Around) | Some(Within::File)
+                );
+                if let (true, Kind::Pattern(cid)) = (local, &c.kind) {
+                    let literals = self.patterns[*cid].literals.clone();
+                    if !literals.is_empty() {
+                        self.patterns[id].required.push(literals);
+                    }
+                }
+            }
+        }
         Ok(Matcher {
             name: name.unwrap_or_default(),
             kind,

@@ -5,7 +5,6 @@ pub mod compile;
 pub mod prefilter;
 pub mod queries;
 pub mod raw;
-pub mod wildcard;
 
 pub use compile::{
     Anchor, GlobalKind, GlobalSpec, Kind, Matcher, Pattern, PatternKind, Rule, Scope, Within,

@@ -27,6 +27,9 @@ pub struct Prefilter {
     extra_count: usize,
     /// Patterns with no literal: they run on every file they apply to.
     always: Vec<usize>,
+    /// Per pattern: some literal of it is represented by a shorter one (`ConfigModule` by
+    /// `onfig`), so a hit of the automaton does not prove the pattern's own literal is there.
+    widened: Vec<bool>,
 }
 
 /// What the prefilter found in one file.
@@ -78,6 +81,12 @@ impl Prefilter {
                 extras[r].push(*e);
             }
         }
+        let mut widened = vec![false; patterns.len()];
+        for (lit, pattern, _) in &wanted {
+            if let Some(id) = pattern {
+                widened[*id] |= !reps.contains(lit);
+            }
+        }
         let automata = reps
             .chunks(CHUNK)
             .enumerate()
@@ -96,7 +105,14 @@ impl Prefilter {
             extras,
             extra_count: extra.len(),
             always,
+            widened,
         }
+    }
+
+    /// Does pattern `id` need its own literals confirmed in a file the automata enabled it
+    /// for? (Only when one of them was represented by a shorter literal.)
+    pub fn widened(&self, id: usize) -> bool {
+        self.widened.get(id).copied().unwrap_or(false)
     }
 
     /// The literals the automata search for (each 64 more cost one more pass over each file;
@@ -172,6 +188,16 @@ mod tests {
         let found = pf.scan(patterns.len(), b"x pinorigin y");
         assert_eq!(found.patterns, vec![true, true, true, false]);
         assert_eq!(pf.literals().len(), 3);
+    }
+
+    #[test]
+    fn a_literal_represented_by_a_shorter_one_is_marked_widened() {
+        let patterns = [pattern(&["onfig"]), pattern(&["ConfigModule", "zod"])];
+        let pf = Prefilter::build_with_extra(&patterns, &[]);
+        assert!(!pf.widened(0));
+        assert!(pf.widened(1));
+        // The automaton alone enables the second pattern on `config`: the scanner confirms.
+        assert!(pf.scan(patterns.len(), b"const config = 1").patterns[1]);
     }
 
     #[test]

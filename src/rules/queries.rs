@@ -40,8 +40,6 @@ pub struct CompiledQuery {
     pub query: Query,
     /// Capture index of `@hit` (the node to report), if the pattern names one.
     pub hit_capture: Option<u32>,
-    /// Per capture index: added by the wildcard rewrite, never a rule's own capture.
-    pub internal: Vec<bool>,
 }
 
 /// One query pattern's source (shared by identical patterns).
@@ -137,7 +135,6 @@ impl Queries {
     /// Compiles the given patterns (ids into the rule set) merged, in parallel chunks.
     pub fn batch(&self, ids: &[usize], lang: Lang) -> Batch {
         use rayon::prelude::*;
-
         // Compiling costs milliseconds per pattern: identical texts are compiled once.
         let mut sources: Vec<(Vec<usize>, &str)> = Vec::new();
         for &id in ids {
@@ -181,10 +178,7 @@ fn compile_chunk(
     let mut starts = Vec::new();
     for (ids, s) in chunk {
         starts.push((source.len(), ids));
-        match super::wildcard::rewrite(s) {
-            Some(fast) => source.push_str(&fast),
-            None => source.push_str(s),
-        }
+        source.push_str(s);
         source.push('\n');
     }
     match Query::new(&lang.language(), &source) {
@@ -210,14 +204,5 @@ fn compile_chunk(
 
 fn compiled(query: Query) -> CompiledQuery {
     let hit_capture = query.capture_index_for_name("hit");
-    let internal = query
-        .capture_names()
-        .iter()
-        .map(|n| n.starts_with(super::wildcard::KIND_CAPTURE))
-        .collect();
-    CompiledQuery {
-        query,
-        hit_capture,
-        internal,
-    }
+    CompiledQuery { query, hit_capture }
 }

@@ -172,18 +172,16 @@ pub fn discover(files: &[ScannedFile], graph: &ImportGraph) -> Vec<App> {
     }
 
     // Assign every file to the deepest root containing it.
-    let deepest = |rel: &str, roots: &BTreeSet<String>| -> Option<String> {
-        roots
-            .iter()
-            .filter(|r| contains(r, rel))
-            .max_by_key(|r| r.len())
-            .cloned()
-    };
     let mut members: BTreeMap<String, Vec<usize>> =
         roots.iter().map(|r| (r.clone(), Vec::new())).collect();
+    let mut by_root: Vec<(&String, &mut Vec<usize>)> = members.iter_mut().collect();
     for (i, f) in files.iter().enumerate() {
-        if let Some(r) = deepest(&f.rel, &roots) {
-            members.entry(r).or_default().push(i);
+        let deepest = by_root
+            .iter_mut()
+            .filter(|(r, _)| contains(r, &f.rel))
+            .max_by_key(|(r, _)| r.len());
+        if let Some((_, ids)) = deepest {
+            ids.push(i);
         }
     }
 

@@ -9,13 +9,12 @@ use crate::facts::{
 };
 use crate::model::Note;
 use crate::rules::queries::{Batch, CompiledQuery, Lang};
-use crate::rules::wildcard;
 use crate::rules::{PatternKind, RuleSet};
 use rayon::prelude::*;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
-use std::collections::HashMap;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Parser, QueryCursor};
 
@@ -178,7 +177,8 @@ pub fn read_all(root: &std::path::Path, ignores: &globset::GlobSet, rules: &Rule
     crate::timing::mark("walk: files read, prefiltered, regexes run, facts-only files parsed");
     let mut files = Vec::with_capacity(results.len());
     let mut pending = Vec::new();
-    for (index, (_, (file, n, p))) in results.into_iter().enumerate() {
+    for (index, (_, scan)) in results.into_iter().enumerate() {
+        let (file, n, p) = *scan;
         notes.extend(n);
         pending.extend(p.map(|p| PendingParse {
             index,
@@ -524,23 +524,13 @@ fn match_bytes(
         }
     }
     let prefiltered = rules.prefilter.scan(rules.patterns.len(), text.as_bytes());
-    // A node-scoped condition matters only where its parent pattern can match.
-    // A condition is compiled after its parent, so parents come first in id order and a
-    // condition of a condition inherits through the chain.
-    let mut enabled = vec![false; rules.patterns.len()];
-    for (id, p) in rules.patterns.iter().enumerate() {
-        enabled[id] = match p.parent {
-            Some(parent) => enabled[parent],
-            None => prefiltered.patterns[id] && has_required(&p.required, text),
-        };
-    }
     let flags = Flags::from_extra(&prefiltered.extra);
     let is_test = matches!(class, FileClass::Source { test: true, .. });
     let lines = Lines::new(text);
 
     let applies = |id: usize| -> bool {
         let p = &rules.patterns[id];
-        if !enabled[id] || (is_test && !p.tests) {
+        if is_test && !p.tests {
             return false;
         }
         match &p.files {
@@ -549,15 +539,36 @@ fn match_bytes(
         }
     };
 
+    // A condition (`and` / `unless` / `when`) only judges what its parent pattern matched, so
+    // it runs only where the parent can match: where the parent is a regex (already run, as
+    // parents come first in id order), only where it did match. That spares the parse of
+    // most files a condition's query would otherwise need (`.json(` is in every handler).
+    // A condition of a condition inherits through the chain.
+    let mut enabled = vec![false; rules.patterns.len()];
+    let mut matched = vec![false; rules.patterns.len()];
     let mut queries = Vec::new();
     for (id, p) in rules.patterns.iter().enumerate() {
-        if !applies(id) {
+        enabled[id] = match p.parent {
+            Some(parent) => {
+                enabled[parent]
+                    && (matched[parent]
+                        || !matches!(rules.patterns[parent].kind, PatternKind::Regex(_)))
+            }
+            None => {
+                prefiltered.patterns[id]
+                    && has_required(&p.required, text)
+                    && (!rules.prefilter.widened(id)
+                        || has_required(std::slice::from_ref(&p.literals), text))
+            }
+        };
+        if !enabled[id] || !applies(id) {
             continue;
         }
         match &p.kind {
             PatternKind::Regex(lazy) => {
                 let Some(re) = lazy.get() else { continue };
                 for m in re.find_iter(text) {
+                    matched[id] = true;
                     let (line, column) = lines.position(m.start());
                     out.hits.push(Hit {
                         pattern: id,
@@ -649,9 +660,6 @@ pub fn parse(lang: Lang, text: &str) -> Option<tree_sitter::Tree> {
     })
 }
 
-/// A match by pattern and its own captures (capture index, byte range).
-type MatchKey = (usize, Vec<(u32, usize, usize)>);
-
 fn run_query(
     cq: &CompiledQuery,
     owner: &[Vec<usize>],
@@ -662,32 +670,20 @@ fn run_query(
 ) {
     let mut cursor = QueryCursor::new();
     let mut matches = cursor.matches(&cq.query, tree.root_node(), lines.text.as_bytes());
-    // The rewrite's kind captures can make two alternatives of one pattern distinct matches
-    // where the original query reported one: a match is kept once per pattern and captures.
-    let mut seen: Vec<MatchKey> = Vec::new();
     while let Some(m) = matches.next() {
         let ids = &owner[m.pattern_index];
-        if !ids.iter().any(|id| wanted.contains(id)) || !wildcard::kind_ok(&cq.query, m) {
+        if !ids.iter().any(|id| wanted.contains(id)) {
             continue;
         }
-        let own = || {
-            m.captures()
-                .iter()
-                .filter(|c| !cq.internal[c.index as usize])
-        };
-        let key = (
-            m.pattern_index,
-            own()
-                .map(|c| (c.index, c.node.start_byte(), c.node.end_byte()))
-                .collect::<Vec<_>>(),
-        );
-        if seen.contains(&key) {
-            continue;
-        }
-        seen.push(key);
-        let node = own()
+        let node = m
+            .captures()
+            .iter()
             .find(|c| Some(c.index) == cq.hit_capture)
-            .or_else(|| own().max_by_key(|c| c.node.byte_range().len()))
+            .or_else(|| {
+                m.captures()
+                    .iter()
+                    .max_by_key(|c| c.node.byte_range().len())
+            })
             .map(|c| c.node);
         let Some(node) = node else { continue };
         let pos = node.start_position();

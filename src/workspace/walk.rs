@@ -45,12 +45,13 @@ pub fn relative(root: &Path, path: &Path) -> String {
 }
 
 /// Walks the tree in parallel and runs `visit` on each file, on the walker's own threads,
-/// so reading and scanning overlap the directory walk. Results come back sorted by path.
+/// so reading and scanning overlap the directory walk. Results come back sorted by path,
+/// boxed (a scan result is large: the list is grown and sorted without moving them).
 pub fn walk<T: Send>(
     root: &Path,
     ignores: &GlobSet,
     visit: &(dyn Fn(&WalkedFile) -> T + Sync),
-) -> (Vec<(WalkedFile, T)>, Vec<Note>) {
+) -> (Vec<(WalkedFile, Box<T>)>, Vec<Note>) {
     let files = Mutex::new(Vec::new());
     let notes = Mutex::new(Vec::new());
     let walker = WalkBuilder::new(root)
@@ -94,7 +95,7 @@ pub fn walk<T: Send>(
     });
     let mut files: Vec<(WalkedFile, Box<T>)> = files.into_inner().unwrap_or_default();
     files.sort_unstable_by(|a, b| a.0.rel.cmp(&b.0.rel));
-    let files = files.into_iter().map(|(f, v)| (f, *v)).collect();
+
     let mut notes = notes.into_inner().unwrap_or_default();
     notes.sort();
     notes.dedup();
