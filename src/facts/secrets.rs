@@ -155,15 +155,19 @@ static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
 /// remembers its last answer.
 fn folder_verdict(dir: &str) -> Option<bool> {
     thread_local! {
-        static LAST: std::cell::RefCell<(String, Option<bool>)> =
-            const { std::cell::RefCell::new((String::new(), None)) };
+        static LAST: std::cell::RefCell<Option<(String, Option<bool>)>> =
+            const { std::cell::RefCell::new(None) };
     }
     LAST.with(|last| {
         let mut last = last.borrow_mut();
-        if last.0 != dir || last.0.is_empty() {
-            *last = (dir.to_string(), judge_folder(dir));
+        match &*last {
+            Some((seen, verdict)) if seen == dir => *verdict,
+            _ => {
+                let verdict = judge_folder(dir);
+                *last = Some((dir.to_string(), verdict));
+                verdict
+            }
         }
-        last.1
     })
 }
 

@@ -6,35 +6,18 @@ const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cj
 
 /// Joins `spec` onto the folder of `from` and normalises `.` and `..`.
 fn join(from: &str, spec: &str) -> Option<String> {
-    let mut parts = Vec::new();
-    let mut out = String::new();
-    join_into(from, spec, &mut parts, &mut out).then_some(out)
-}
-
-/// `join` into buffers the caller reuses (the graph joins every import of the tree).
-fn join_into<'a>(from: &'a str, spec: &'a str, parts: &mut Vec<&'a str>, out: &mut String) -> bool {
-    parts.clear();
-    parts.extend(from.split('/'));
+    let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop();
     for seg in spec.split('/') {
         match seg {
             "" | "." => {}
             ".." => {
-                if parts.pop().is_none() {
-                    return false;
-                }
+                parts.pop()?;
             }
             s => parts.push(s),
         }
     }
-    out.clear();
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        out.push_str(p);
-    }
-    true
+    Some(parts.join("/"))
 }
 
 /// The file a relative import names, trying the extensions and index files Node and
@@ -76,8 +59,7 @@ impl ImportGraph {
         use rayon::prelude::*;
         // "src/config" → src/config.ts or src/config/index.ts, by extension preference: one
         // lookup per import instead of sixteen probes.
-        let mut targets: HashMap<&str, (usize, usize), foldhash::fast::RandomState> =
-            HashMap::with_capacity_and_hasher(paths.len() * 2, Default::default());
+        let mut targets: HashMap<&str, (usize, usize)> = HashMap::new();
         for (i, p) in paths.iter().enumerate() {
             for (rank, ext) in EXTENSIONS.iter().enumerate() {
                 let Some(stem) = p.strip_suffix(ext).and_then(|s| s.strip_suffix('.')) else {
@@ -102,30 +84,25 @@ impl ImportGraph {
         let edges = paths
             .par_iter()
             .zip(imports.par_iter())
-            .map_init(
-                || (Vec::new(), String::new()),
-                |(parts, base), (from, specs)| {
-                    let mut out: Vec<usize> = specs
-                        .iter()
-                        .filter_map(|spec| {
-                            if !join_into(from, spec, parts, base) {
-                                return None;
-                            }
-                            let base = base.as_str();
-                            let stem = EXTENSIONS
-                                .iter()
-                                .find_map(|e| {
-                                    base.strip_suffix(e).and_then(|s| s.strip_suffix('.'))
-                                })
-                                .unwrap_or(base);
-                            targets.get(stem).or_else(|| targets.get(base)).map(|t| t.0)
-                        })
-                        .collect();
-                    out.sort_unstable();
-                    out.dedup();
-                    out
-                },
-            )
+            .map(|(from, specs)| {
+                let mut out: Vec<usize> = specs
+                    .iter()
+                    .filter_map(|spec| {
+                        let base = join(from, spec)?;
+                        let stem = EXTENSIONS
+                            .iter()
+                            .find_map(|e| base.strip_suffix(e).and_then(|s| s.strip_suffix('.')))
+                            .unwrap_or(&base);
+                        targets
+                            .get(stem)
+                            .or_else(|| targets.get(base.as_str()))
+                            .map(|t| t.0)
+                    })
+                    .collect();
+                out.sort_unstable();
+                out.dedup();
+                out
+            })
             .collect();
         ImportGraph { edges }
     }
