@@ -606,7 +606,7 @@ impl<'a> PrismaIndex<'a> {
                 .iter()
                 .filter(|path| path.len() == 1)
                 .filter_map(|path| model.field(&path[0]))
-                .filter(|f| f.relation.is_none() && !f.list && !call.filter.fuzzy.contains(&f.name))
+                .filter(|f| is_column(f, &enums) && !f.list && !call.filter.fuzzy.contains(&f.name))
                 .collect();
             if direct.is_empty() || direct.iter().any(|f| model.leads_an_index(&f.name)) {
                 continue;
@@ -752,6 +752,18 @@ fn principal_value(value: &str) -> bool {
 }
 
 /// Does an index led by this field narrow a scan? Not a Boolean, an enum or `deletedAt`.
+/// Is the field a column of its table? A field typed by a model (`enrollment Enrollment?`,
+/// a back-relation without `@relation`) or a composite type is a join, not a column to index.
+fn is_column(field: &Field, enums: &[String]) -> bool {
+    const SCALARS: [&str; 9] = [
+        "String", "Int", "BigInt", "Float", "Decimal", "Boolean", "DateTime", "Json", "Bytes",
+    ];
+    field.relation.is_none()
+        && (SCALARS.contains(&field.ty.as_str())
+            || enums.contains(&field.ty)
+            || field.ty == "Unsupported")
+}
+
 fn selective(field: &Field, enums: &[String]) -> bool {
     field.ty != "Boolean"
         && !enums.contains(&field.ty)
