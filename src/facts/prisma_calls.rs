@@ -574,7 +574,7 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         snippet: line_text.chars().take(120).collect(),
         filter,
         bounded,
-        in_loop: loop_around(node, anc, src),
+        in_loop: loop_around(node, anc, src, op),
         returned: result_leaves(node, anc, src, scope),
         result_fields: result_fields(node, anc, src, scope),
         in_route_callback: scope_at.is_some_and(|i| is_route_callback(&anc[..i], src)),
@@ -835,17 +835,43 @@ const FUNCTIONS: &[&str] = &[
     "generator_function_declaration",
 ];
 
-/// The loop the call is awaited in, or the `.map(async ...)`-style callback it runs in.
-fn loop_around(node: Node, anc: &[Node], src: &str) -> Option<usize> {
+/// The loop the call is awaited in, or the `.map(async ...)`-style callback it runs in, when
+/// the call runs once per item: its arguments use the item (the loop's or callback's binding,
+/// or a variable declared in its body) as a value. A call whose only use of the item is a set
+/// (`id: { in: ids }`, the `data` of a `*Many`) is already batched; a `while` loop has no
+/// item (pages, retries, batch drains, chain walks) unless it indexes a collection by its
+/// counter or uses a variable its body declares; a loop over a literal or SCREAMING_CASE
+/// constant list has none either.
+fn loop_around(node: Node, anc: &[Node], src: &str, op: &str) -> Option<usize> {
     let mut awaited = false;
     let mut child = node;
     for (i, &p) in anc.iter().enumerate().rev() {
         match p.kind() {
             "await_expression" => awaited = true,
-            "for_statement" | "for_in_statement" | "while_statement" | "do_statement"
-                if awaited && is_loop_body(p, child) =>
-            {
-                return Some(p.start_position().row + 1);
+            "for_statement" | "for_in_statement" if awaited && is_loop_body(p, child) => {
+                let head = match p.kind() {
+                    "for_statement" => p.child_by_field_name("initializer"),
+                    _ => p.child_by_field_name("left"),
+                };
+                let fixed = p
+                    .child_by_field_name("right")
+                    .is_some_and(|list| constant_list(list, src));
+                if !fixed && uses_item(node, head, child, src, op) {
+                    return Some(p.start_position().row + 1);
+                }
+            }
+            // `while (i < items.length) { ... items[i] ... }` walks a collection by index.
+            "while_statement" | "do_statement" if awaited && is_loop_body(p, child) => {
+                let mut counters = Vec::new();
+                if let Some(cond) = p.child_by_field_name("condition") {
+                    bound_names(cond, src, &mut counters);
+                }
+                let walks = node
+                    .child_by_field_name("arguments")
+                    .is_some_and(|args| indexes_by(args, &counters, src));
+                if walks || uses_item(node, None, child, src, op) {
+                    return Some(p.start_position().row + 1);
+                }
             }
             k if FUNCTIONS.contains(&k) => {
                 // A callback passed to `.map` / `.forEach` / `.flatMap` over a collection.
@@ -856,14 +882,154 @@ fn loop_around(node: Node, anc: &[Node], src: &str) -> Option<usize> {
                 }
                 let method = text(f.child_by_field_name("property")?, src);
                 let is_async = text(p, src).starts_with("async");
-                return (is_async && matches!(method, "map" | "forEach" | "flatMap"))
-                    .then(|| call.start_position().row + 1);
+                if !(is_async && matches!(method, "map" | "forEach" | "flatMap")) {
+                    return None;
+                }
+                let fixed = f
+                    .child_by_field_name("object")
+                    .is_some_and(|list| constant_list(list, src));
+                let params = p
+                    .child_by_field_name("parameters")
+                    .or_else(|| p.child_by_field_name("parameter"));
+                let body = p.child_by_field_name("body")?;
+                if !fixed && uses_item(node, params, body, src, op) {
+                    return Some(call.start_position().row + 1);
+                }
+                // Not per item here; an enclosing loop may still be.
+                awaited = false;
             }
             _ => {}
         }
         child = p;
     }
     None
+}
+
+/// `['a', 'b']`, `[...]`, or `ROLE_TYPES` (also `.filter(...)`ed): a fixed list, not a
+/// collection of records.
+fn constant_list(list: Node, src: &str) -> bool {
+    if list.kind() == "call_expression" {
+        let filtered = list.child_by_field_name("function").and_then(|f| {
+            let method = text(f.child_by_field_name("property")?, src);
+            matches!(method, "filter" | "slice")
+                .then(|| f.child_by_field_name("object"))
+                .flatten()
+        });
+        return filtered.is_some_and(|l| constant_list(l, src));
+    }
+    let name = text(list, src);
+    list.kind() == "array"
+        || (list.kind() == "identifier"
+            && name.bytes().any(|b| b.is_ascii_uppercase())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'))
+}
+
+/// Do the call's arguments use the item: a name bound in `head` (`const { id } of`, `(u) =>`,
+/// `let i = 0`) or declared in `body` before the call?
+fn uses_item(call: Node, head: Option<Node>, body: Node, src: &str, op: &str) -> bool {
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(head) = head {
+        bound_names(head, src, &mut names);
+    }
+    declared_before(body, call.start_byte(), src, &mut names);
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return false;
+    };
+    !names.is_empty() && refers_per_item(args, &names, src, op.ends_with("Many"))
+}
+
+/// The identifiers a binding pattern introduces (`x`, `{ a, b: c }`, `[k, v]`, `let i = 0`).
+fn bound_names<'s>(node: Node, src: &'s str, out: &mut Vec<&'s str>) {
+    match node.kind() {
+        "identifier" | "shorthand_property_identifier_pattern" => out.push(text(node, src)),
+        // `{ key: value }` in a pattern binds the value side; a default's value binds nothing.
+        "pair_pattern" => {
+            if let Some(v) = node.child_by_field_name("value") {
+                bound_names(v, src, out);
+            }
+        }
+        "variable_declarator" | "assignment_pattern" | "object_assignment_pattern" => {
+            if let Some(n) = node
+                .child_by_field_name("name")
+                .or_else(|| node.child_by_field_name("left"))
+            {
+                bound_names(n, src, out);
+            }
+        }
+        "type_annotation" => {}
+        _ => {
+            let mut cursor = node.walk();
+            for c in node.named_children(&mut cursor) {
+                bound_names(c, src, out);
+            }
+        }
+    }
+}
+
+/// Variables declared in `body` before byte `before` (per iteration, so derived from the item).
+fn declared_before<'s>(body: Node, before: usize, src: &'s str, out: &mut Vec<&'s str>) {
+    if body.start_byte() >= before {
+        return;
+    }
+    if body.kind() == "variable_declarator" {
+        if let Some(n) = body.child_by_field_name("name") {
+            bound_names(n, src, out);
+        }
+    }
+    if FUNCTIONS.contains(&body.kind()) && body.parent().is_some() {
+        // A nested function's locals are not the loop's.
+        return;
+    }
+    let mut cursor = body.walk();
+    for c in body.named_children(&mut cursor) {
+        declared_before(c, before, src, out);
+    }
+}
+
+/// Is there an `x[i]` in `node` with `i` one of `counters`?
+fn indexes_by(node: Node, counters: &[&str], src: &str) -> bool {
+    if node.kind() == "subscript_expression" {
+        if let Some(i) = node.child_by_field_name("index") {
+            if i.kind() == "identifier" && counters.contains(&text(i, src)) {
+                return true;
+            }
+        }
+    }
+    let mut cursor = node.walk();
+    let children: Vec<Node> = node.named_children(&mut cursor).collect();
+    children.into_iter().any(|c| indexes_by(c, counters, src))
+}
+
+/// Does `node` name one of `names` outside a set-valued position (`in:`, `notIn:`,
+/// `hasSome:`, `hasEvery:`, and the `data` of a `*Many` call)?
+fn refers_per_item(node: Node, names: &[&str], src: &str, many: bool) -> bool {
+    match node.kind() {
+        "identifier" | "shorthand_property_identifier" => names.contains(&text(node, src)),
+        "pair" => {
+            let key = node
+                .child_by_field_name("key")
+                .map(|k| text(k, src).trim_matches(|c| c == '\'' || c == '"'))
+                .unwrap_or("");
+            if matches!(key, "in" | "notIn" | "hasSome" | "hasEvery") || (many && key == "data") {
+                return false;
+            }
+            node.child_by_field_name("value")
+                .is_some_and(|v| refers_per_item(v, names, src, many))
+        }
+        // `x.id` names `x`; the property is not a variable.
+        "member_expression" => node
+            .child_by_field_name("object")
+            .is_some_and(|o| refers_per_item(o, names, src, many)),
+        _ => {
+            let mut cursor = node.walk();
+            let children: Vec<Node> = node.named_children(&mut cursor).collect();
+            children
+                .into_iter()
+                .any(|c| refers_per_item(c, names, src, many))
+        }
+    }
 }
 
 /// For a function whose ancestors are `anc`: the call it is an argument of.
