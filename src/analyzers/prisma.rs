@@ -563,7 +563,9 @@ impl<'a> PrismaIndex<'a> {
             for m in models {
                 for f in &m.model.fields {
                     let Some(rel) = &f.relation else { continue };
-                    for scalar in &rel.fields {
+                    // A composite key (`[programId, partnerId]`) is served by an index led by
+                    // its first column; its later columns alone need none.
+                    for scalar in rel.fields.iter().take(1) {
                         if m.model.leads_an_index(scalar) {
                             continue;
                         }
@@ -608,7 +610,12 @@ impl<'a> PrismaIndex<'a> {
                 .filter_map(|path| model.field(&path[0]))
                 .filter(|f| is_column(f, &enums) && !f.list && !call.filter.fuzzy.contains(&f.name))
                 .collect();
-            if direct.is_empty() || direct.iter().any(|f| model.leads_an_index(&f.name)) {
+            // A filter through a relation (`users: { some: { userId } }`) can drive the query
+            // from the related table's index.
+            let joins = call.filter.constrained.iter().any(|path| {
+                path.len() >= 2 && model.field(&path[0]).is_some_and(|f| !is_column(f, &enums))
+            });
+            if joins || direct.is_empty() || direct.iter().any(|f| model.leads_an_index(&f.name)) {
                 continue;
             }
             // One suggestion per query, led by a selective column: an index on a Boolean, an
@@ -765,7 +772,8 @@ fn is_column(field: &Field, enums: &[String]) -> bool {
 }
 
 fn selective(field: &Field, enums: &[String]) -> bool {
-    field.ty != "Boolean"
+    // Json and Bytes columns cannot lead a plain B-tree index (MySQL rejects them).
+    !matches!(field.ty.as_str(), "Boolean" | "Json" | "Bytes")
         && !enums.contains(&field.ty)
         && !matches!(
             field.name.as_str(),
