@@ -193,7 +193,7 @@ impl<'a> PrismaIndex<'a> {
         let models = self.models(project);
         match analyzer {
             Analyzer::TenantScope => self.tenant_scope(options, &models, unit_files),
-            Analyzer::RelationOnDelete => self.relation_on_delete(&models),
+            Analyzer::RelationOnDelete => self.relation_on_delete(project, &models),
             Analyzer::Indexes => self.indexes(project, &models, unit_files),
             Analyzer::Migrations => self.migrations(project),
             Analyzer::Pagination => self.pagination(&models, unit_files),
@@ -513,7 +513,9 @@ impl<'a> PrismaIndex<'a> {
         sites
     }
 
-    fn relation_on_delete(&self, models: &[ModelRef]) -> Vec<Site> {
+    fn relation_on_delete(&self, project: usize, models: &[ModelRef]) -> Vec<Site> {
+        // With `relationMode = "prisma"` there is no foreign key: Prisma Client emulates it.
+        let emulated = self.projects[project].relation_mode.as_deref() == Some("prisma");
         let mut sites = Vec::new();
         for m in models {
             for f in &m.model.fields {
@@ -521,10 +523,14 @@ impl<'a> PrismaIndex<'a> {
                 if rel.fields.is_empty() || rel.on_delete.is_some() {
                     continue;
                 }
-                let default = if f.optional {
-                    "SetNull: deleting the related row silently orphans these rows"
-                } else {
-                    "Restrict: deleting the related row fails with a foreign-key error"
+                let default = match (f.optional, emulated) {
+                    (true, _) => "SetNull: deleting the related row silently orphans these rows",
+                    (false, false) => {
+                        "Restrict: deleting the related row fails with a foreign-key error"
+                    }
+                    (false, true) => {
+                        "Restrict (emulated by Prisma Client, no foreign key): deleting the related row through Prisma fails, and a delete outside Prisma leaves these rows dangling"
+                    }
                 };
                 sites.push(Site {
                     location: self.location(m.file, f.line),
@@ -532,7 +538,7 @@ impl<'a> PrismaIndex<'a> {
                         "{}.{} → {} has no onDelete: Prisma defaults to {default}; say Cascade, SetNull or Restrict explicitly",
                         m.model.name, f.name, f.ty
                     ),
-                    snippet: format!("{} {}", f.name, f.ty),
+                    snippet: format!("{} {}{}", f.name, f.ty, if f.optional { "?" } else { "" }),
                     confidence: Confidence::High,
                 });
             }
