@@ -864,11 +864,11 @@ fn loop_around(node: Node, anc: &[Node], src: &str, op: &str) -> Option<usize> {
             "while_statement" | "do_statement" if awaited && is_loop_body(p, child) => {
                 let mut counters = Vec::new();
                 if let Some(cond) = p.child_by_field_name("condition") {
-                    bound_names(cond, src, &mut counters);
+                    bound_names(cond, src, &mut counters, 0);
                 }
                 let walks = node
                     .child_by_field_name("arguments")
-                    .is_some_and(|args| indexes_by(args, &counters, src));
+                    .is_some_and(|args| indexes_by(args, &counters, src, 0));
                 if walks || uses_item(node, None, child, src, op) {
                     return Some(p.start_position().row + 1);
                 }
@@ -931,23 +931,26 @@ fn constant_list(list: Node, src: &str) -> bool {
 fn uses_item(call: Node, head: Option<Node>, body: Node, src: &str, op: &str) -> bool {
     let mut names: Vec<&str> = Vec::new();
     if let Some(head) = head {
-        bound_names(head, src, &mut names);
+        bound_names(head, src, &mut names, 0);
     }
-    declared_before(body, call.start_byte(), src, &mut names);
+    declared_before(body, call.start_byte(), src, &mut names, 0);
     let Some(args) = call.child_by_field_name("arguments") else {
         return false;
     };
-    !names.is_empty() && refers_per_item(args, &names, src, op.ends_with("Many"))
+    !names.is_empty() && refers_per_item(args, &names, src, op.ends_with("Many"), 0)
 }
 
 /// The identifiers a binding pattern introduces (`x`, `{ a, b: c }`, `[k, v]`, `let i = 0`).
-fn bound_names<'s>(node: Node, src: &'s str, out: &mut Vec<&'s str>) {
+fn bound_names<'s>(node: Node, src: &'s str, out: &mut Vec<&'s str>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
     match node.kind() {
         "identifier" | "shorthand_property_identifier_pattern" => out.push(text(node, src)),
         // `{ key: value }` in a pattern binds the value side; a default's value binds nothing.
         "pair_pattern" => {
             if let Some(v) = node.child_by_field_name("value") {
-                bound_names(v, src, out);
+                bound_names(v, src, out, depth + 1);
             }
         }
         "variable_declarator" | "assignment_pattern" | "object_assignment_pattern" => {
@@ -955,27 +958,33 @@ fn bound_names<'s>(node: Node, src: &'s str, out: &mut Vec<&'s str>) {
                 .child_by_field_name("name")
                 .or_else(|| node.child_by_field_name("left"))
             {
-                bound_names(n, src, out);
+                bound_names(n, src, out, depth + 1);
             }
         }
         "type_annotation" => {}
         _ => {
             let mut cursor = node.walk();
             for c in node.named_children(&mut cursor) {
-                bound_names(c, src, out);
+                bound_names(c, src, out, depth + 1);
             }
         }
     }
 }
 
 /// Variables declared in `body` before byte `before` (per iteration, so derived from the item).
-fn declared_before<'s>(body: Node, before: usize, src: &'s str, out: &mut Vec<&'s str>) {
-    if body.start_byte() >= before {
+fn declared_before<'s>(
+    body: Node,
+    before: usize,
+    src: &'s str,
+    out: &mut Vec<&'s str>,
+    depth: usize,
+) {
+    if body.start_byte() >= before || depth > MAX_DEPTH {
         return;
     }
     if body.kind() == "variable_declarator" {
         if let Some(n) = body.child_by_field_name("name") {
-            bound_names(n, src, out);
+            bound_names(n, src, out, 0);
         }
     }
     if FUNCTIONS.contains(&body.kind()) && body.parent().is_some() {
@@ -984,12 +993,15 @@ fn declared_before<'s>(body: Node, before: usize, src: &'s str, out: &mut Vec<&'
     }
     let mut cursor = body.walk();
     for c in body.named_children(&mut cursor) {
-        declared_before(c, before, src, out);
+        declared_before(c, before, src, out, depth + 1);
     }
 }
 
 /// Is there an `x[i]` in `node` with `i` one of `counters`?
-fn indexes_by(node: Node, counters: &[&str], src: &str) -> bool {
+fn indexes_by(node: Node, counters: &[&str], src: &str, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
     if node.kind() == "subscript_expression" {
         if let Some(i) = node.child_by_field_name("index") {
             if i.kind() == "identifier" && counters.contains(&text(i, src)) {
@@ -999,12 +1011,17 @@ fn indexes_by(node: Node, counters: &[&str], src: &str) -> bool {
     }
     let mut cursor = node.walk();
     let children: Vec<Node> = node.named_children(&mut cursor).collect();
-    children.into_iter().any(|c| indexes_by(c, counters, src))
+    children
+        .into_iter()
+        .any(|c| indexes_by(c, counters, src, depth + 1))
 }
 
 /// Does `node` name one of `names` outside a set-valued position (`in:`, `notIn:`,
 /// `hasSome:`, `hasEvery:`, and the `data` of a `*Many` call)?
-fn refers_per_item(node: Node, names: &[&str], src: &str, many: bool) -> bool {
+fn refers_per_item(node: Node, names: &[&str], src: &str, many: bool, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return false;
+    }
     match node.kind() {
         "identifier" | "shorthand_property_identifier" => names.contains(&text(node, src)),
         "pair" => {
@@ -1016,18 +1033,18 @@ fn refers_per_item(node: Node, names: &[&str], src: &str, many: bool) -> bool {
                 return false;
             }
             node.child_by_field_name("value")
-                .is_some_and(|v| refers_per_item(v, names, src, many))
+                .is_some_and(|v| refers_per_item(v, names, src, many, depth + 1))
         }
         // `x.id` names `x`; the property is not a variable.
         "member_expression" => node
             .child_by_field_name("object")
-            .is_some_and(|o| refers_per_item(o, names, src, many)),
+            .is_some_and(|o| refers_per_item(o, names, src, many, depth + 1)),
         _ => {
             let mut cursor = node.walk();
             let children: Vec<Node> = node.named_children(&mut cursor).collect();
             children
                 .into_iter()
-                .any(|c| refers_per_item(c, names, src, many))
+                .any(|c| refers_per_item(c, names, src, many, depth + 1))
         }
     }
 }
