@@ -46,7 +46,7 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
     let all_paths: Vec<String> = files.iter().map(|f| f.rel.clone()).collect();
     let repo = repo_unit(&files);
     let nest = NestIndex::new(&files, root);
-    let prisma = PrismaIndex::new(&files, &all_paths, settings.tenant.clone());
+    let prisma = PrismaIndex::new(&files, &graph, &all_paths, settings.tenant.clone());
     let env = EnvIndex::new(root, &apps, git_index);
     crate::timing::mark("indexes built");
     let evaluator = Evaluator::new(rules, &files, &all_paths, &graph, &nest, &prisma, &env);

@@ -56,6 +56,7 @@ impl Analyzer {
                 "tenant_fields",
                 "owner_fields",
                 "token_words",
+                "public_words",
                 "exempt_paths",
                 "review_paths",
                 "operations",

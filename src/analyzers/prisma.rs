@@ -11,6 +11,8 @@ use crate::facts::prisma_calls::{PrismaCall, PrismaFacts};
 use crate::facts::prisma_schema::{Field, IndexKind, Model};
 use crate::model::{Confidence, Location};
 use crate::workspace::apps::{contains, is_script, App};
+use crate::workspace::imports::ImportGraph;
+use crate::workspace::scan::is_test_path;
 use crate::workspace::scan::ScannedFile;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +39,7 @@ pub struct TenantConfig {
 
 pub struct PrismaIndex<'a> {
     files: &'a [ScannedFile],
+    graph: &'a ImportGraph,
     pub projects: Vec<Project>,
     config: TenantConfig,
 }
@@ -48,10 +51,15 @@ struct ModelRef<'a> {
 }
 
 impl<'a> PrismaIndex<'a> {
-    pub fn new(files: &'a [ScannedFile], all_paths: &[String], config: TenantConfig) -> Self {
+    pub fn new(
+        files: &'a [ScannedFile],
+        graph: &'a ImportGraph,
+        all_paths: &[String],
+        config: TenantConfig,
+    ) -> Self {
         let mut by_dir: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, f) in files.iter().enumerate() {
-            if f.facts.schema.is_some() && !crate::workspace::scan::is_test_path(&f.rel) {
+            if f.facts.schema.is_some() && !is_test_path(&f.rel) {
                 let dir = f.rel.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
                 by_dir.entry(dir.to_string()).or_default().push(i);
             }
@@ -102,6 +110,7 @@ impl<'a> PrismaIndex<'a> {
             .collect();
         PrismaIndex {
             files,
+            graph,
             projects,
             config,
         }
@@ -146,6 +155,43 @@ impl<'a> PrismaIndex<'a> {
             })
             .flat_map(|(file, s)| s.models.iter().map(move |model| ModelRef { file, model }))
             .collect()
+    }
+
+    /// Files of admin or background-job code: those `review` matches, and those only such
+    /// code imports (a `lib/` importer that only cron routes call). Tests and scripts that
+    /// import a file do not make it reachable from a request.
+    fn review_files(&self, review: &GlobSet) -> Vec<bool> {
+        let n = self.files.len();
+        let app_code =
+            |i: usize| !is_test_path(&self.files[i].rel) && !is_script(&self.files[i].rel);
+        let mut in_review: Vec<bool> = self.files.iter().map(|f| review.is_match(&f.rel)).collect();
+        // Importers not yet known to be review code, per file.
+        let mut unreviewed = vec![0usize; n];
+        for (i, out) in self
+            .graph
+            .edges
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| app_code(*i))
+        {
+            for &j in out.iter().filter(|&&j| j != i && j < n) {
+                unreviewed[j] += 1;
+            }
+        }
+        let mut pending: Vec<usize> = (0..n).filter(|&i| in_review[i] && app_code(i)).collect();
+        while let Some(f) = pending.pop() {
+            for &j in self.graph.edges.get(f).into_iter().flatten() {
+                if j == f || j >= n {
+                    continue;
+                }
+                unreviewed[j] = unreviewed[j].saturating_sub(1);
+                if unreviewed[j] == 0 && !in_review[j] && app_code(j) {
+                    in_review[j] = true;
+                    pending.push(j);
+                }
+            }
+        }
+        in_review
     }
 
     fn location(&self, file: usize, line: usize) -> Location {
@@ -233,8 +279,13 @@ impl<'a> PrismaIndex<'a> {
                 .clone()
                 .unwrap_or_else(|| option("review_paths")),
         );
+        let in_review = self.review_files(&review);
         let operations = option("operations");
         let owner_fields: Vec<String> = option("owner_fields")
+            .iter()
+            .map(|f| f.to_lowercase())
+            .collect();
+        let public_words: Vec<String> = option("public_words")
             .iter()
             .map(|f| f.to_lowercase())
             .collect();
@@ -254,7 +305,8 @@ impl<'a> PrismaIndex<'a> {
             .iter()
             .filter_map(|&i| self.files[i].facts.prisma_calls.as_ref().map(|f| (i, f)))
             .collect();
-        let provenance = Provenance::build(&all_facts);
+        let tenant_named = |name: &str| tenant_stems.iter().any(|t| t.eq_ignore_ascii_case(name));
+        let provenance = Provenance::build(&all_facts, &tenant_named);
         let mut sites = Vec::new();
         let mut by_file: BTreeMap<usize, Vec<&PrismaCall>> = BTreeMap::new();
         for &(file, call, _) in &calls {
@@ -402,9 +454,11 @@ impl<'a> PrismaIndex<'a> {
                     fetched.push(alias);
                 }
             }
+            // A member of a fetched row (`collection.id`), also as a list (`{ in:
+            // commissions.map((c) => c.id) }`), not the bare row.
             let row_based = |v: &str| {
-                let base = v.split(['.', '?', '!']).next().unwrap_or("");
-                v.len() > base.len() && fetched.contains(&base)
+                let base = base_identifier(v);
+                v.trim() != base && fetched.contains(&base)
             };
             let trusted = |v: &str| {
                 call.method.as_ref().is_some_and(|(class, method)| {
@@ -419,11 +473,10 @@ impl<'a> PrismaIndex<'a> {
             // `team.id`, a local built on `workspace`): the variable is named for the tenant
             // field's model (`workspaceId` → `workspace`), as auth wrappers hand it over.
             let of_tenant = |v: &str| {
-                let named = |name: &str| tenant_stems.iter().any(|t| t.eq_ignore_ascii_case(name));
                 let base = base_identifier(v);
-                named(base)
+                tenant_named(base)
                     || call.method.as_ref().is_some_and(|(class, method)| {
-                        provenance.built_on(file, class, method, base, &named)
+                        provenance.built_on(file, class, method, base, &tenant_named)
                     })
             };
             let row_based = |v: &str| row_based(v) || of_tenant(v);
@@ -441,12 +494,50 @@ impl<'a> PrismaIndex<'a> {
                     .iter()
                     .any(|(k, v)| model.field(k).is_some_and(|f| f.id || f.unique) && ok(v))
             };
+            // Rows under one parent the code fetched or took from the signed-in tenant, when the
+            // parent is itself tenant-scoped: `{ programId: enrollment.programId, resourceId }`
+            // on ActivityLog, where a Program belongs to one workspace.
+            // The parent is the relation's model, or by name when the key has no relation
+            // (`programId String` beside a Program model).
+            let tenant_scoped = |name: &str| {
+                models.iter().any(|t| {
+                    t.model.name.eq_ignore_ascii_case(name)
+                        && (is_tenant(&format!("{}id", t.model.name))
+                            || t.model.fields.iter().any(|f| is_tenant(&f.name)))
+                })
+            };
+            let under_tenant_parent = |ok: &dyn Fn(&str) -> bool| {
+                filter.values.iter().any(|(k, v)| {
+                    let related = model.fields.iter().any(|r| {
+                        r.relation
+                            .as_ref()
+                            .is_some_and(|rel| rel.fields.contains(k))
+                            && tenant_scoped(&r.ty)
+                    });
+                    let named = k
+                        .strip_suffix("Id")
+                        .or_else(|| k.strip_suffix("ID"))
+                        .is_some_and(&tenant_scoped);
+                    ok(v) && (related || named)
+                })
+            };
             let from_fetched_row = !variable.is_empty() && variable.iter().all(|v| row_based(v))
-                || pinned_by(&row_based);
+                || pinned_by(&row_based)
+                || under_tenant_parent(&row_based);
             // Every value is built on a row or a parameter that only ever receives rows
             // (a private helper called with `collection.id`; a field resolver's parent).
-            let from_trusted =
-                !variable.is_empty() && variable.iter().all(|v| trusted(v)) || pinned_by(&trusted);
+            let from_trusted = !variable.is_empty() && variable.iter().all(|v| trusted(v))
+                || pinned_by(&trusted)
+                || under_tenant_parent(&trusted);
+            // A public listing: a read filtered by a publication flag (`published: true`,
+            // `addedToMarketplaceAt: { not: null }`, `groups: { some: { landerPublishedAt } }`).
+            let public_listing = read
+                && filter.values.iter().any(|(k, v)| {
+                    raised_flags(k, v).iter().any(|flag| {
+                        let flag = flag.to_lowercase();
+                        public_words.iter().any(|w| flag.contains(w.as_str()))
+                    })
+                });
             // The lookup a guard makes to find the tenant it then checks.
             let for_guard =
                 read && call.returned
@@ -464,6 +555,7 @@ impl<'a> PrismaIndex<'a> {
                 || from_trusted
                 || global_number
                 || same_as_safe
+                || public_listing
             {
                 safe.push((file, call));
                 continue;
@@ -499,8 +591,13 @@ impl<'a> PrismaIndex<'a> {
                     Confidence::High,
                 )
             };
-            if review.is_match(&self.files[file].rel) {
-                message.push_str("; this is admin or background-job code (`review_paths`): if only instance administrators or internal jobs reach it, reading across tenants is intended, and `exempt_paths` can say so");
+            if in_review[file] {
+                let how = if review.is_match(&self.files[file].rel) {
+                    "this is admin, webhook or background-job code (`review_paths`)"
+                } else {
+                    "only admin, webhook or background-job code (`review_paths`) imports this file"
+                };
+                message.push_str(&format!("; {how}: if only instance administrators, a signed provider callback or internal jobs reach it, reading across tenants is intended, and `exempt_paths` can say so"));
                 confidence = Confidence::Medium;
             }
             sites.push(Site {
@@ -757,6 +854,21 @@ impl<'a> PrismaIndex<'a> {
 }
 
 /// `user.email`, `ctx.user.id`, `req.user.uid`, `session.user.email`: the acting user.
+/// The fields a filter entry requires to be set: `published: true`, `listedAt: { not: null }`,
+/// also inside a relation filter (`groups: { some: { landerPublishedAt: { not: null } } }`).
+fn raised_flags(key: &str, value: &str) -> Vec<String> {
+    static FLAG: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"([A-Za-z_$][\w$]*):(?:true\b|\{not:null\b)").expect("valid regex")
+    });
+    let entry: String = format!("{key}:{value}")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    FLAG.captures_iter(&entry)
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
 fn principal_value(value: &str) -> bool {
     let v = value.trim().replace("?.", ".");
     ["user.id", "user.email", "user.uid", "user.userId"]

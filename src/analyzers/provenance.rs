@@ -40,9 +40,14 @@ fn class_key(file: usize, class: &str) -> String {
 /// `ids` for `{ in: ids }`, `docs` for `docs.map((d) => d.id)`.
 pub fn base_identifier(expr: &str) -> &str {
     let mut e = expr.trim();
-    for wrapper in ["{ in:", "{in:", "{ equals:", "{equals:"] {
-        if let Some(inner) = e.strip_prefix(wrapper) {
-            e = inner.trim_start();
+    // `{ in: ids }` / `{ equals: id }`, also spread over lines.
+    if let Some(inner) = e.strip_prefix('{') {
+        let inner = inner.trim_start();
+        if let Some(v) = ["in:", "equals:"]
+            .iter()
+            .find_map(|w| inner.strip_prefix(w))
+        {
+            e = v.trim_start();
         }
     }
     let end = e
@@ -63,8 +68,13 @@ pub fn is_constant(expr: &str) -> bool {
 }
 
 impl Provenance {
-    /// From the Prisma facts of a unit's files, each with its file index.
-    pub fn build(facts: &[(usize, &PrismaFacts)]) -> Provenance {
+    /// From the Prisma facts of a unit's files, each with its file index. `tenant_named`
+    /// accepts the names code gives the signed-in tenant (`workspace`): a value built on it
+    /// is trusted like a row's.
+    pub fn build(
+        facts: &[(usize, &PrismaFacts)],
+        tenant_named: &dyn Fn(&str) -> bool,
+    ) -> Provenance {
         let mut p = Provenance::default();
         // Calls with their file, classes qualified; indexed by the called name.
         let mut calls: BTreeMap<&str, Vec<(usize, &MethodCall)>> = BTreeMap::new();
@@ -103,6 +113,43 @@ impl Provenance {
             .flat_map(|(_, f)| f.injected.iter())
             .map(|(class, field, ty)| ((class.clone(), field.clone()), ty.clone()))
             .collect();
+        // Functions and methods that return the row a Prisma read or write gives them
+        // (`getEmailDomainOrThrow`): what their callers store is a fetched row.
+        let row_functions: BTreeSet<(String, &str)> = facts
+            .iter()
+            .flat_map(|&(file, f)| f.calls.iter().map(move |c| (file, c)))
+            .filter(|(_, c)| {
+                c.returned && !matches!(c.op.as_str(), "count" | "aggregate" | "groupBy")
+            })
+            .filter_map(|(file, c)| {
+                let (class, method) = c.method.as_ref()?;
+                // A plain function is called from other files by its name alone.
+                let owner = if class.is_empty() {
+                    String::new()
+                } else {
+                    class_key(file, class)
+                };
+                Some((owner, method.as_str()))
+            })
+            .collect();
+        for &(file, f) in facts {
+            for c in &f.method_calls {
+                let owner = match (&c.target, c.free) {
+                    (_, true) => String::new(),
+                    (None, false) => class_key(file, &c.class),
+                    (Some(field), false) => match injected.get(&(c.class.clone(), field.clone())) {
+                        Some(ty) => ty.clone(),
+                        None => continue,
+                    },
+                };
+                if !c.result.is_empty() && row_functions.contains(&(owner, c.method.as_str())) {
+                    p.rows
+                        .entry((class_key(file, &c.class), c.caller.clone()))
+                        .or_default()
+                        .extend(c.result.iter().cloned());
+                }
+            }
+        }
         // Does this call land in the method (class, name)? A method call lands in its own class
         // or the injected field's type; a plain call in a function of that name.
         let lands_in = |file: usize, c: &MethodCall, class: &str| -> bool {
@@ -179,9 +226,9 @@ impl Provenance {
                     if p.trusted.contains(&key) {
                         continue;
                     }
-                    let all = sites
-                        .iter()
-                        .all(|(file, c)| arg(c).is_some_and(|a| p.trusted_in(&a, *file, c)));
+                    let all = sites.iter().all(|(file, c)| {
+                        arg(c).is_some_and(|a| p.trusted_in(&a, *file, c, tenant_named))
+                    });
                     if all {
                         p.trusted.insert(key);
                         grew = true;
@@ -196,10 +243,17 @@ impl Provenance {
     }
 
     /// Is the argument expression, at this call site, built on a trusted value?
-    fn trusted_in(&self, arg: &str, file: usize, site: &MethodCall) -> bool {
+    fn trusted_in(
+        &self,
+        arg: &str,
+        file: usize,
+        site: &MethodCall,
+        tenant_named: &dyn Fn(&str) -> bool,
+    ) -> bool {
         let base = base_identifier(arg);
         let rows = |v: &str| self.is_row(file, &site.class, &site.caller, v);
         rows(base)
+            || self.built_on(file, &site.class, &site.caller, base, tenant_named)
             || site
                 .row_aliases
                 .iter()
@@ -277,6 +331,10 @@ mod tests {
     fn base_identifiers() {
         assert_eq!(base_identifier("collection.id"), "collection");
         assert_eq!(base_identifier("{ in: collectionIds }"), "collectionIds");
+        assert_eq!(
+            base_identifier("{\n  in: rows.map((r) => r.id),\n}"),
+            "rows"
+        );
         assert_eq!(base_identifier("docs.map((d) => d.id)"), "docs");
         assert_eq!(base_identifier("id"), "id");
     }

@@ -1,4 +1,4 @@
-//! Facts about one file that rules and analyzers share: relative imports, environment
+//! Facts about one file that rules and analyzers share: local imports, environment
 //! variables read, entry-point markers, suppression comments, and (for files that name a
 //! Nest binding) the Nest provider facts. Computed once, during the per-file scan.
 

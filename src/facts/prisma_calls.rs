@@ -163,6 +163,9 @@ pub struct MethodCall {
     pub named_args: Vec<(String, String)>,
     /// Loop variables and callback parameters around the call (see `PrismaCall`).
     pub row_aliases: Vec<(String, String)>,
+    /// The locals the call's result is stored in: `const row = await f()`, or the keys of
+    /// `const { program } = await f()`.
+    pub result: Vec<String>,
 }
 
 /// Strips `await`, parentheses, `as T`, `!` and `satisfies T` around an expression.
@@ -485,7 +488,27 @@ fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
             .map(|a| object_pairs(unwrap_expr(*a), src))
             .unwrap_or_default(),
         row_aliases: row_aliases(anc, src),
+        result: result_locals(node, anc, src),
     })
+}
+
+/// The locals `const x = await <call>` or `const { a, b: c } = await <call>` declares.
+fn result_locals(node: Node, anc: &[Node], src: &str) -> Vec<String> {
+    let (_, parent, _) = value_holder(node, anc);
+    let Some(name) = parent
+        .filter(|p| p.kind() == "variable_declarator")
+        .and_then(|p| p.child_by_field_name("name"))
+    else {
+        return Vec::new();
+    };
+    match name.kind() {
+        "identifier" => vec![text(name, src).to_string()],
+        "object_pattern" => destructured_keys(name, src)
+            .into_iter()
+            .map(|(_, local)| local)
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// `node` is a call; `anc` its ancestors, the root first.
@@ -1064,14 +1087,18 @@ fn callee_of_callback<'t>(anc: &[Node<'t>]) -> Option<Node<'t>> {
 fn value_holder<'t>(node: Node<'t>, anc: &[Node<'t>]) -> (Node<'t>, Option<Node<'t>>, usize) {
     let mut top = node;
     let mut i = anc.len();
+    // `cond ? await a() : await b()`: either branch is the value (the condition is not).
+    let branch_of = |t: Node, top: Node| {
+        t.kind() == "ternary_expression" && t.child_by_field_name("condition") != Some(top)
+    };
     while i > 0
-        && matches!(
+        && (matches!(
             anc[i - 1].kind(),
             "await_expression"
                 | "parenthesized_expression"
                 | "as_expression"
                 | "non_null_expression"
-        )
+        ) || branch_of(anc[i - 1], top))
     {
         top = anc[i - 1];
         i -= 1;
@@ -1324,25 +1351,30 @@ fn enclosing_method(anc: &[Node], src: &str) -> Option<(String, String)> {
         return Some((text(name, src).to_string(), method));
     }
     // Code inside some function: named by the nearest named function, or else by the
-    // variable the function is part of (`export const route = procedure.mutation(async () =>`).
-    let inside = anc.iter().rposition(|n| {
+    // variable the outermost function is part of (`export const route =
+    // procedure.mutation(async () =>`), so that a callback inside it (`$transaction(async (tx)
+    // =>`) shares its scope; an anonymous callback (`router.get('/', async () =>`) by its offset.
+    let is_function = |n: &Node| {
         matches!(
             n.kind(),
             "arrow_function" | "function_expression" | "function" | "function_declaration"
         )
-    })?;
+    };
+    let inside = anc.iter().rposition(is_function)?;
+    let outermost = anc.iter().position(is_function)?;
     anc[..=inside]
         .iter()
         .rev()
         .find_map(|n| named_function(*n, src).map(|(name, _)| name))
         .or_else(|| {
-            anc[..inside]
+            anc[..outermost]
                 .iter()
                 .rev()
                 .filter(|n| n.kind() == "variable_declarator")
                 .find_map(|n| n.child_by_field_name("name"))
                 .map(|name| text(name, src).to_string())
         })
+        .or_else(|| Some(format!("@{}", anc[outermost].start_byte())))
         .map(|name| (String::new(), name))
 }
 

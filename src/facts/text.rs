@@ -67,24 +67,37 @@ pub fn line_starts(text: &str) -> Vec<usize> {
         .collect()
 }
 
-/// Relative module specifiers of `import … from '.x'`, `import '.x'`, `require('.x')` and
-/// `import('.x')`. A hand-written scan: every relative specifier starts with a quote and a
-/// dot, which memchr finds far faster than a regex with captures.
-pub fn relative_imports(text: &str) -> Vec<String> {
+/// Module specifiers that name files of the tree: relative ones (`./x`, `../x`) and the
+/// path aliases TypeScript projects set up for their own folders (`@/lib/x`, `~/lib/x`, and
+/// `src/x` under `baseUrl`), of `import … from`, `import '…'`, `require('…')` and
+/// `import('…')`. A hand-written scan: memchr finds the quotes far faster than a regex with
+/// captures, and few quotes open a local specifier.
+pub fn local_imports(text: &str) -> Vec<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
-    for quote in [b'\'', b'"'] {
-        for pos in memchr::memmem::find_iter(bytes, &[quote, b'.']) {
-            let start = pos + 1;
-            let Some(len) = memchr::memchr(quote, &bytes[start..]) else {
-                continue;
-            };
-            let spec = &text[start..start + len];
-            let relative =
-                spec == "." || spec == ".." || spec.starts_with("./") || spec.starts_with("../");
-            if relative && !spec.contains('\n') && follows_import_keyword(&text[..pos]) {
-                out.push(spec.to_string());
-            }
+    for pos in memchr::memchr2_iter(b'\'', b'"', bytes) {
+        let start = pos + 1;
+        let rest = &bytes[start..];
+        let local = match rest.first() {
+            Some(b'.') => true,
+            Some(b'@' | b'~') => rest.get(1) == Some(&b'/'),
+            Some(b's') => rest.starts_with(b"src/"),
+            _ => false,
+        };
+        if !local {
+            continue;
+        }
+        let Some(len) = memchr::memchr(bytes[pos], rest) else {
+            continue;
+        };
+        let spec = &text[start..start + len];
+        let wanted = !spec.starts_with('.')
+            || spec == "."
+            || spec == ".."
+            || spec.starts_with("./")
+            || spec.starts_with("../");
+        if wanted && !spec.contains('\n') && follows_import_keyword(&text[..pos]) {
+            out.push(spec.to_string());
         }
     }
     out.sort();
@@ -270,11 +283,18 @@ mod tests {
     }
 
     #[test]
-    fn finds_relative_imports_only() {
-        let src = "import { a } from './a';\nimport b from '../b/c';\nconst x = require('./x');\nimport 'reflect-metadata';\nimport './side';";
+    fn finds_local_imports_only() {
+        let src = "import { a } from './a';\nimport b from '../b/c';\nconst x = require('./x');\nimport 'reflect-metadata';\nimport './side';\nimport { p } from \"@/lib/prisma\";\nimport { s } from 'src/users/users.service';\nimport { z } from '@nestjs/core';\nconst t = '@/not-an-import';";
         assert_eq!(
-            relative_imports(src),
-            vec!["../b/c", "./a", "./side", "./x"]
+            local_imports(src),
+            vec![
+                "../b/c",
+                "./a",
+                "./side",
+                "./x",
+                "@/lib/prisma",
+                "src/users/users.service"
+            ]
         );
     }
 

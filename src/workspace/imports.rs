@@ -49,7 +49,30 @@ pub fn resolve(from: &str, spec: &str, exists: &dyn Fn(&str) -> bool) -> Option<
     None
 }
 
-/// Relative-import edges between the files of the tree, by file index.
+/// Where a path-alias specifier may point, nearest first: `@/lib/x` and `~/lib/x` (an alias
+/// for the project folder or its `src/`) and `src/x` (under `baseUrl`) from each folder
+/// above the importing file. Reading every tsconfig's `paths` would be exact; the nearest
+/// folder holding the path is what those settings say in nearly every project.
+fn alias_candidates<'s>(from: &'s str, spec: &'s str) -> impl Iterator<Item = String> + 's {
+    let (rest, under_src) = match spec.strip_prefix("@/").or_else(|| spec.strip_prefix("~/")) {
+        Some(rest) => (rest, true),
+        None => (spec, false),
+    };
+    let mut dirs: Vec<&str> = from.match_indices('/').map(|(i, _)| &from[..i]).collect();
+    dirs.reverse();
+    dirs.push("");
+    dirs.into_iter().flat_map(move |dir| {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let src = under_src.then(|| format!("{prefix}src/{rest}"));
+        std::iter::once(format!("{prefix}{rest}")).chain(src)
+    })
+}
+
+/// Import edges (relative and path-alias) between the files of the tree, by file index.
 pub struct ImportGraph {
     pub edges: Vec<Vec<usize>>,
 }
@@ -88,15 +111,19 @@ impl ImportGraph {
                 let mut out: Vec<usize> = specs
                     .iter()
                     .filter_map(|spec| {
-                        let base = join(from, spec)?;
-                        let stem = EXTENSIONS
-                            .iter()
-                            .find_map(|e| base.strip_suffix(e).and_then(|s| s.strip_suffix('.')))
-                            .unwrap_or(&base);
-                        targets
-                            .get(stem)
-                            .or_else(|| targets.get(base.as_str()))
-                            .map(|t| t.0)
+                        let lookup = |base: &str| {
+                            let stem = EXTENSIONS
+                                .iter()
+                                .find_map(|e| {
+                                    base.strip_suffix(e).and_then(|s| s.strip_suffix('.'))
+                                })
+                                .unwrap_or(base);
+                            targets.get(stem).or_else(|| targets.get(base)).map(|t| t.0)
+                        };
+                        if spec.starts_with('.') {
+                            return lookup(&join(from, spec)?);
+                        }
+                        alias_candidates(from, spec).find_map(|base| lookup(&base))
                     })
                     .collect();
                 out.sort_unstable();
@@ -107,7 +134,7 @@ impl ImportGraph {
         ImportGraph { edges }
     }
 
-    /// Every file reachable from `start` through relative imports, `start` included.
+    /// Every file reachable from `start` through its imports, `start` included.
     pub fn closure(&self, start: usize) -> BTreeSet<usize> {
         let mut seen = BTreeSet::new();
         let mut stack = vec![start];
@@ -150,6 +177,31 @@ mod tests {
         let imports: Vec<&[String]> = specs.iter().map(Vec::as_slice).collect();
         let graph = ImportGraph::build(&paths, &imports);
         assert_eq!(graph.edges[0], vec![1, 2, 4]);
+    }
+
+    #[test]
+    fn graph_resolves_path_aliases_to_the_nearest_project() {
+        let paths = [
+            "apps/web/app/api/route.ts",
+            "apps/web/lib/prisma.ts",
+            "apps/api/src/main.ts",
+            "apps/api/src/users/users.service.ts",
+            "lib/prisma.ts",
+        ];
+        let specs: Vec<Vec<String>> = vec![
+            vec!["@/lib/prisma".into()],
+            vec![],
+            vec![
+                "src/users/users.service".into(),
+                "~/users/users.service".into(),
+            ],
+            vec![],
+            vec![],
+        ];
+        let imports: Vec<&[String]> = specs.iter().map(Vec::as_slice).collect();
+        let graph = ImportGraph::build(&paths, &imports);
+        assert_eq!(graph.edges[0], vec![1]);
+        assert_eq!(graph.edges[2], vec![3]);
     }
 
     #[test]

@@ -585,7 +585,7 @@ fn match_bytes(
     }
 
     if let FileClass::Source { lang, test } = class {
-        out.facts.imports = facts::text::relative_imports(text);
+        out.facts.imports = facts::text::local_imports(text);
         if !test {
             if flags.env {
                 out.facts.env_vars = facts::text::env_vars(text);
