@@ -3,7 +3,7 @@
 //! Walking is a large share of fact extraction: a cursor step per node, and `kind()` turns
 //! each node's kind into a checked `&str`. So a file is walked once, whatever the number of
 //! extractors, and only nodes of the kinds they ask for reach them; the test is a table
-//! indexed by kind id, built once per walk from the grammar's kind names.
+//! indexed by kind id, built once per walk from the asked (named) kinds.
 
 use tree_sitter::Node;
 
@@ -12,14 +12,16 @@ use tree_sitter::Node;
 /// cannot overflow, and extractors read ancestors without `parent()`, which tree-sitter
 /// answers by descending from the root.
 pub fn walk(root: Node, kinds: &[&str], mut visit: impl FnMut(Node, &[Node])) {
+    // A lookup per asked kind, not a name comparison per grammar kind (hundreds of them).
+    // Nodes report their public kind id, the one the lookup returns.
     let language = root.language();
-    let wanted: Vec<bool> = (0..language.node_kind_count() as u16)
-        .map(|id| {
-            language
-                .node_kind_for_id(id)
-                .is_some_and(|k| kinds.contains(&k))
-        })
-        .collect();
+    let mut wanted = vec![false; language.node_kind_count()];
+    for kind in kinds {
+        let id = language.id_for_node_kind(kind, true);
+        if let Some(slot) = wanted.get_mut(usize::from(id)).filter(|_| id != 0) {
+            *slot = true;
+        }
+    }
     let mut cursor = root.walk();
     let mut ancestors: Vec<Node> = Vec::new();
     'walk: loop {

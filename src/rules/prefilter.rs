@@ -2,18 +2,22 @@
 //! possibly hit it, and so whether it needs a parse at all.
 //!
 //! Matching is case-sensitive and the literal set is minimised (a literal that contains
-//! another is represented by the shorter one), then split into automata of at most 64
-//! literals: up to 64 case-sensitive literals run on SIMD Teddy (~700 MB/s here), where one
-//! automaton of 96 or 128 falls back to a DFA at ~400 or ~250 MB/s (measured on this
-//! machine's files), so two 64-literal passes beat one big automaton. Minimising only widens
-//! what a literal admits, and the search restarts after each match's first byte, so no file a
+//! another is represented by the shorter one), sorted, then split into automata of at most
+//! `CHUNK` literals. Each automaton runs on SIMD Teddy, whose cost is its false candidates:
+//! Teddy groups literals into buckets by leading bytes, and a bucket of unrelated literals
+//! lights on ordinary code. Sorted literals that share leading bytes share an automaton,
+//! and smaller automata have fewer literals per bucket: three sorted passes of 43 literals
+//! scanned real repositories (dub, novu, hoppscotch, umami) about twice as fast as two
+//! passes of 64 in length order (measured on this machine). Minimising only widens what a
+//! literal admits, and the search restarts after each match's first byte, so no file a
 //! pattern could match is skipped.
 
 use super::Pattern;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
-/// Literals per automaton: the most Teddy (the SIMD searcher) takes.
-pub const CHUNK: usize = 64;
+/// Literals per automaton, at most (Teddy, the SIMD searcher, takes up to 64; fewer per
+/// automaton cost fewer false candidates, see the module comment).
+pub const CHUNK: usize = 44;
 
 pub struct Prefilter {
     /// Each automaton with the index of its first literal in `literals`.
@@ -69,6 +73,8 @@ impl Prefilter {
                 reps.push(lit.clone());
             }
         }
+        // Sorted, so that literals sharing leading bytes share an automaton.
+        reps.sort();
         let rep_of = |lit: &str| reps.iter().position(|r| lit.contains(r.as_str()));
         let mut enables = vec![Vec::new(); reps.len()];
         let mut extras = vec![Vec::new(); reps.len()];
@@ -87,15 +93,20 @@ impl Prefilter {
                 widened[*id] |= !reps.contains(lit);
             }
         }
+        // Balanced chunks: 128 literals make three automata of 43, not 44 + 44 + 40.
+        let size = reps
+            .len()
+            .div_ceil(reps.len().div_ceil(CHUNK).max(1))
+            .max(1);
         let automata = reps
-            .chunks(CHUNK)
+            .chunks(size)
             .enumerate()
             .filter_map(|(i, chunk)| {
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::LeftmostFirst)
                     .build(chunk)
                     .ok()
-                    .map(|ac| (ac, i * CHUNK))
+                    .map(|ac| (ac, i * size))
             })
             .collect();
         Prefilter {
@@ -115,7 +126,7 @@ impl Prefilter {
         self.widened.get(id).copied().unwrap_or(false)
     }
 
-    /// The literals the automata search for (each 64 more cost one more pass over each file;
+    /// The literals the automata search for (each `CHUNK` more cost one more pass over each file;
     /// a test holds the built-in rules to a budget).
     pub fn literals(&self) -> &[String] {
         &self.literals
@@ -205,7 +216,7 @@ mod tests {
         let names: Vec<String> = (0..150).map(|i| format!("lit{i:03}x")).collect();
         let patterns: Vec<Pattern> = names.iter().map(|n| pattern(&[n])).collect();
         let pf = Prefilter::build_with_extra(&patterns, &[]);
-        assert_eq!(pf.automata.len(), 3);
+        assert_eq!(pf.automata.len(), 150usize.div_ceil(CHUNK));
         let found = pf.scan(patterns.len(), b"a lit007x b lit149x c lit100x");
         let hit: Vec<usize> = (0..150).filter(|&i| found.patterns[i]).collect();
         assert_eq!(hit, vec![7, 100, 149]);
