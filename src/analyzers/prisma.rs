@@ -5,7 +5,7 @@
 //! folder). Each application uses the project inside its folder, else the nearest one above
 //! it, else the only one in the repository when it depends on Prisma.
 
-use super::provenance::{base_identifier, is_constant, Provenance};
+use super::provenance::{base_identifier, is_constant, CheckNames, Provenance};
 use super::{Analyzer, Site};
 use crate::facts::prisma_calls::{PrismaCall, PrismaFacts};
 use crate::facts::prisma_schema::{Field, IndexKind, Model};
@@ -306,7 +306,13 @@ impl<'a> PrismaIndex<'a> {
             .filter_map(|&i| self.files[i].facts.prisma_calls.as_ref().map(|f| (i, f)))
             .collect();
         let tenant_named = |name: &str| tenant_stems.iter().any(|t| t.eq_ignore_ascii_case(name));
-        let provenance = Provenance::build(&all_facts, &tenant_named);
+        let words = |key: &str| option(key).iter().map(|w| w.to_lowercase()).collect();
+        let check_names = CheckNames {
+            prefixes: option("check_prefixes"),
+            verbs: option("check_verbs"),
+            words: words("access_words"),
+        };
+        let provenance = Provenance::build(&all_facts, &tenant_named, check_names);
         let mut sites = Vec::new();
         let mut by_file: BTreeMap<usize, Vec<&PrismaCall>> = BTreeMap::new();
         for &(file, call, _) in &calls {
@@ -464,6 +470,7 @@ impl<'a> PrismaIndex<'a> {
                 call.method.as_ref().is_some_and(|(class, method)| {
                     let base = base_identifier(v);
                     provenance.is_row(file, class, method, base)
+                        || provenance.authorized(file, class, method, base, call.line)
                         || call.row_aliases.iter().any(|(alias, rows)| {
                             alias == base && provenance.is_row(file, class, method, rows)
                         })
@@ -539,11 +546,13 @@ impl<'a> PrismaIndex<'a> {
                     })
                 });
             // The lookup a guard makes to find the tenant it then checks.
-            let for_guard =
-                read && call.returned
-                    && call.method.as_ref().is_some_and(|(class, method)| {
-                        provenance.guard_lookup(file, class, method)
-                    });
+            // So is a read inside an access check (`canUpdateBoard` loads the board to compare
+            // its team with the caller's).
+            let for_guard = read
+                && call.method.as_ref().is_some_and(|(class, method)| {
+                    call.returned && provenance.guard_lookup(file, class, method)
+                        || provenance.is_check(method)
+                });
             if scoped
                 || for_guard
                 || by_unique

@@ -14,6 +14,67 @@ use std::collections::{BTreeMap, BTreeSet};
 /// two files' `handler` functions are not one function.
 type ParamKey = (String, String, String);
 
+/// How code names an access check (rule options): a function whose first word is one of
+/// `prefixes` (`canUpdateBoard`, `authorize`), or one of `verbs` followed by one of `words`
+/// (`checkTeamAccess`, `assertMember`, `isAdmin`); a method of a field named for one of
+/// `words` (`this.permissions.check(...)`, `this.accessControl.assertCan(...)`).
+#[derive(Default)]
+pub struct CheckNames {
+    pub prefixes: Vec<String>,
+    pub verbs: Vec<String>,
+    pub words: Vec<String>,
+}
+
+impl CheckNames {
+    fn first_word(name: &str) -> (&str, &str) {
+        let end = name
+            .find(|c: char| !c.is_ascii_lowercase())
+            .unwrap_or(name.len());
+        name.split_at(end)
+    }
+
+    /// Does a function or method of this name check access?
+    pub fn is_check(&self, name: &str) -> bool {
+        let (first, rest) = Self::first_word(name);
+        if first.is_empty() {
+            return false;
+        }
+        let rest = rest.to_ascii_lowercase();
+        self.prefixes.iter().any(|p| p == first)
+            || self.verbs.iter().any(|v| v == first)
+                && self.words.iter().any(|w| rest.contains(w.as_str()))
+    }
+
+    fn is_check_call(&self, c: &MethodCall) -> bool {
+        let (first, _) = Self::first_word(&c.method);
+        self.is_check(&c.method)
+            || c.target.as_ref().is_some_and(|t| {
+                let t = t.to_ascii_lowercase();
+                self.words.iter().any(|w| t.contains(w.as_str()))
+                    && self.prefixes.iter().chain(&self.verbs).any(|v| v == first)
+            })
+    }
+}
+
+/// What an argument expression names: its base identifier and, for `args.collectionID`,
+/// the member it reads.
+fn arg_names(arg: &str) -> Vec<String> {
+    let base = base_identifier(arg);
+    let mut names = vec![base.to_string()];
+    if let Some(rest) = arg
+        .trim()
+        .strip_prefix(base)
+        .and_then(|r| r.strip_prefix('.'))
+    {
+        let member = base_identifier(rest);
+        if !member.is_empty() && member.len() == rest.trim_end().len() {
+            names.push(member.to_string());
+        }
+    }
+    names.retain(|n| !n.is_empty());
+    names
+}
+
 #[derive(Default)]
 pub struct Provenance {
     trusted: BTreeSet<ParamKey>,
@@ -25,6 +86,11 @@ pub struct Provenance {
     /// Methods only authorization guards call (`canActivate`): they look up the tenant of a
     /// resource so that the guard can check it, and cannot be scoped by it.
     guard_lookups: BTreeSet<(String, String)>,
+    /// (class, method) → the access checks it makes: (line, names its arguments pass).
+    checks: BTreeMap<(String, String), Vec<(usize, Vec<String>)>>,
+    /// Guard class → the id names its body mentions.
+    guard_words: BTreeMap<String, Vec<String>>,
+    names: CheckNames,
 }
 
 /// The class key of code in `file`: its class, or `#<file>` for a function outside classes.
@@ -74,8 +140,32 @@ impl Provenance {
     pub fn build(
         facts: &[(usize, &PrismaFacts)],
         tenant_named: &dyn Fn(&str) -> bool,
+        names: CheckNames,
     ) -> Provenance {
-        let mut p = Provenance::default();
+        let mut p = Provenance {
+            names,
+            ..Provenance::default()
+        };
+        for &(file, f) in facts {
+            for c in f.method_calls.iter().filter(|c| p.names.is_check_call(c)) {
+                let passed = c
+                    .args
+                    .iter()
+                    .chain(c.named_args.iter().map(|(_, v)| v))
+                    .flat_map(|a| arg_names(a))
+                    .collect();
+                p.checks
+                    .entry((class_key(file, &c.class), c.caller.clone()))
+                    .or_default()
+                    .push((c.line, passed));
+            }
+            for (class, words) in &f.guard_words {
+                p.guard_words
+                    .entry(class.clone())
+                    .or_default()
+                    .extend(words.iter().cloned());
+            }
+        }
         // Calls with their file, classes qualified; indexed by the called name.
         let mut calls: BTreeMap<&str, Vec<(usize, &MethodCall)>> = BTreeMap::new();
         for &(file, f) in facts {
@@ -181,7 +271,12 @@ impl Provenance {
         let mut guard_lookups = BTreeSet::new();
         for (class, name) in p.methods.keys() {
             let sites = sites_of(class, name);
-            if !sites.is_empty() && sites.iter().all(|(_, c)| guards.contains(c.class.as_str())) {
+            // Called only by guards or access checks (`canUpdateBoard` loads the board).
+            if !sites.is_empty()
+                && sites
+                    .iter()
+                    .all(|(_, c)| guards.contains(c.class.as_str()) || p.names.is_check(&c.caller))
+            {
                 guard_lookups.insert((class.clone(), name.clone()));
             }
         }
@@ -258,6 +353,50 @@ impl Provenance {
                 .row_aliases
                 .iter()
                 .any(|(alias, from)| alias == base && rows(from))
+            || self.authorized(file, &site.class, &site.caller, base, site.line)
+            || self.names.is_check(&site.caller)
+            || self.guarded(file, &site.class, &site.caller, arg)
+    }
+
+    /// Did class.method of `file` pass `var` to an access check before `line`
+    /// (`if (!(await canUpdateBoard(auth, boardId))) return unauthorized();`)?
+    pub fn authorized(
+        &self,
+        file: usize,
+        class: &str,
+        method: &str,
+        var: &str,
+        line: usize,
+    ) -> bool {
+        self.checks
+            .get(&(class_key(file, class), method.to_string()))
+            .is_some_and(|checks| {
+                checks
+                    .iter()
+                    .any(|(at, passed)| *at < line && passed.iter().any(|p| p == var))
+            })
+    }
+
+    /// Is class.method of `file` an access check itself (its lookups are the check)?
+    pub fn is_check(&self, method: &str) -> bool {
+        self.names.is_check(method)
+    }
+
+    /// Does a guard on class.method of `file` (`@UseGuards(GqlCollectionTeamMemberGuard)`)
+    /// look up the value `arg` names (the guard's body mentions `collectionID`)?
+    fn guarded(&self, file: usize, class: &str, method: &str, arg: &str) -> bool {
+        let Some(info) = self
+            .methods
+            .get(&(class_key(file, class), method.to_string()))
+        else {
+            return false;
+        };
+        let names = arg_names(arg);
+        info.guards.iter().any(|g| {
+            self.guard_words
+                .get(g)
+                .is_some_and(|words| names.iter().any(|n| words.contains(n)))
+        })
     }
 
     /// Is the method called only by authorization guards?

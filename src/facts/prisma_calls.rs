@@ -130,6 +130,9 @@ pub struct PrismaFacts {
     /// Rows fetched by a query builder beside Prisma (Kysely's `.execute()`) or just created
     /// by a `create…` function, as (class, method, variable): their ids are fetched rows' ids.
     pub query_rows: Vec<(String, String, String)>,
+    /// Guard classes (a `canActivate` method) with the id names their body mentions
+    /// (`collectionID`, `teamId`): the arguments the guard looks up and checks.
+    pub guard_words: Vec<(String, Vec<String>)>,
 }
 
 /// A class method: enough to follow where its parameters come from.
@@ -146,6 +149,8 @@ pub struct MethodInfo {
     /// A GraphQL `@ResolveField()` method: its `@Parent()` parameter, an object another
     /// resolver already returned.
     pub parent_param: Option<String>,
+    /// The guard classes of `@UseGuards(...)` on the method and on its class.
+    pub guards: Vec<String>,
 }
 
 /// A call of a method on `this` (target None) or on an injected field (`this.service.m()`),
@@ -166,6 +171,8 @@ pub struct MethodCall {
     /// The locals the call's result is stored in: `const row = await f()`, or the keys of
     /// `const { program } = await f()`.
     pub result: Vec<String>,
+    /// 1-based line of the call: an access check counts for what comes after it.
+    pub line: usize,
 }
 
 /// Strips `await`, parentheses, `as T`, `!` and `satisfies T` around an expression.
@@ -311,6 +318,7 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
         params,
         object_keys,
         parent_param: None,
+        guards: Vec::new(),
     })
 }
 
@@ -489,6 +497,7 @@ fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
             .unwrap_or_default(),
         row_aliases: row_aliases(anc, src),
         result: result_locals(node, anc, src),
+        line: node.start_position().row + 1,
     })
 }
 
@@ -1389,23 +1398,36 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
     let Some(body) = class.child_by_field_name("body") else {
         return;
     };
+    let class_guards = class_decorators(class)
+        .into_iter()
+        .flat_map(|d| use_guards(d, src))
+        .collect::<Vec<_>>();
     let mut decorators: Vec<String> = Vec::new();
+    let mut method_guards: Vec<String> = Vec::new();
+    let mut is_guard = false;
     let mut c = body.walk();
     for member in body.named_children(&mut c) {
         match member.kind() {
-            "decorator" => decorators.push(decorator_name(member, src)),
+            "decorator" => {
+                decorators.push(decorator_name(member, src));
+                method_guards.extend(use_guards(member, src));
+            }
             "method_definition" => {
                 let method = member
                     .child_by_field_name("name")
                     .map(|n| text(n, src).to_string())
                     .unwrap_or_default();
-                facts.methods.push(method_info(
+                is_guard |= method == "canActivate";
+                let mut info = method_info(
                     member,
                     src,
                     &class_name,
                     &method,
                     decorators.iter().any(|d| d == "ResolveField"),
-                ));
+                );
+                info.guards = class_guards.iter().chain(&method_guards).cloned().collect();
+                method_guards.clear();
+                facts.methods.push(info);
                 if method == "constructor" {
                     injected_fields(member, src, &class_name, facts);
                 } else if decorators
@@ -1421,9 +1443,68 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
                 }
                 decorators.clear();
             }
-            _ => decorators.clear(),
+            _ => {
+                decorators.clear();
+                method_guards.clear();
+            }
         }
     }
+    if is_guard {
+        facts
+            .guard_words
+            .push((class_name, id_words(text(body, src))));
+    }
+}
+
+/// A class's decorators: its own children, or those of the `export` statement around it
+/// (`@Resolver() export class X` puts them there).
+fn class_decorators(class: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    for holder in [
+        Some(class),
+        class.parent().filter(|p| p.kind() == "export_statement"),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let mut c = holder.walk();
+        out.extend(holder.children(&mut c).filter(|n| n.kind() == "decorator"));
+    }
+    out
+}
+
+/// The classes a `@UseGuards(A, B)` decorator names.
+fn use_guards(decorator: Node, src: &str) -> Vec<String> {
+    if decorator_name(decorator, src) != "UseGuards" {
+        return Vec::new();
+    }
+    let t = text(decorator, src);
+    let inner = t
+        .split_once('(')
+        .map(|(_, rest)| rest.trim_end().trim_end_matches(')'))
+        .unwrap_or("");
+    inner
+        .split(',')
+        .map(|g| g.trim().trim_start_matches("new ").trim())
+        .map(|g| g.split(['(', '<']).next().unwrap_or("").trim().to_string())
+        .filter(|g| !g.is_empty())
+        .collect()
+}
+
+/// The distinct identifiers of a text that name an id (`collectionID`, `teamId`, `id`).
+fn id_words(body: &str) -> Vec<String> {
+    let mut words: Vec<String> = body
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| {
+            w.len() >= 2
+                && (w.ends_with("Id") || w.ends_with("ID") || w.ends_with("id"))
+                && !w.starts_with(|c: char| c.is_ascii_digit())
+        })
+        .map(str::to_string)
+        .collect();
+    words.sort();
+    words.dedup();
+    words
 }
 
 fn method_info(
@@ -1464,6 +1545,7 @@ fn method_info(
         params,
         object_keys: Vec::new(),
         parent_param,
+        guards: Vec::new(),
     }
 }
 
