@@ -75,6 +75,9 @@ fn arg_names(arg: &str) -> Vec<String> {
     names
 }
 
+/// An access check a method makes: its line and the names its arguments pass.
+type AccessCheck = (usize, Vec<String>);
+
 #[derive(Default)]
 pub struct Provenance {
     trusted: BTreeSet<ParamKey>,
@@ -87,7 +90,7 @@ pub struct Provenance {
     /// resource so that the guard can check it, and cannot be scoped by it.
     guard_lookups: BTreeSet<(String, String)>,
     /// (class, method) → the access checks it makes: (line, names its arguments pass).
-    checks: BTreeMap<(String, String), Vec<(usize, Vec<String>)>>,
+    checks: BTreeMap<(String, String), Vec<AccessCheck>>,
     /// Guard class → the id names its body mentions.
     guard_words: BTreeMap<String, Vec<String>>,
     names: CheckNames,
