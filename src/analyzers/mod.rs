@@ -57,6 +57,7 @@ impl Analyzer {
                 "owner_fields",
                 "token_words",
                 "public_words",
+                "public_keys",
                 "check_prefixes",
                 "check_verbs",
                 "access_words",

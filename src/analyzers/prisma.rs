@@ -7,7 +7,7 @@
 
 use super::provenance::{base_identifier, is_constant, CheckNames, Provenance};
 use super::{Analyzer, Site};
-use crate::facts::prisma_calls::{PrismaCall, PrismaFacts};
+use crate::facts::prisma_calls::{principal_value, PrismaCall, PrismaFacts, PRINCIPAL};
 use crate::facts::prisma_schema::{Field, IndexKind, Model};
 use crate::model::{Confidence, Location};
 use crate::workspace::apps::{contains, is_script, App};
@@ -289,6 +289,10 @@ impl<'a> PrismaIndex<'a> {
             .iter()
             .map(|f| f.to_lowercase())
             .collect();
+        let public_keys: Vec<String> = option("public_keys")
+            .iter()
+            .map(|f| f.to_lowercase())
+            .collect();
         let token_words: Vec<String> = option("token_words")
             .iter()
             .map(|f| f.to_lowercase())
@@ -385,7 +389,13 @@ impl<'a> PrismaIndex<'a> {
                 .iter()
                 .map(|(_, v)| v)
                 .chain(filter.nested_values.iter())
-                .any(|v| principal_value(v));
+                .any(|v| {
+                    principal_value(v)
+                        || call.method.as_ref().is_some_and(|(class, method)| {
+                            let base = base_identifier(v);
+                            provenance.built_on(file, class, method, base, &|n| n == PRINCIPAL)
+                        })
+                });
             let by_owner = filter.constrained.iter().any(owner_path) || by_principal;
             // An OR each of whose branches is scoped by the tenant, by the owner, or by a unique
             // key (`OR: [{ email }, { teamId }]`: "is this email or this team taken?").
@@ -545,6 +555,14 @@ impl<'a> PrismaIndex<'a> {
                         public_words.iter().any(|w| flag.contains(w.as_str()))
                     })
                 });
+            // A public page's lookup by its public key (`{ slug }`, `{ subdomain }`): a unique
+            // one is exempt above; a non-unique one (versions sharing a slug) is read the
+            // same way.
+            let by_public_key = read
+                && filter
+                    .constrained
+                    .iter()
+                    .any(|path| path.len() == 1 && public_keys.contains(&path[0].to_lowercase()));
             // The lookup a guard makes to find the tenant it then checks.
             // So is a read inside an access check (`canUpdateBoard` loads the board to compare
             // its team with the caller's).
@@ -565,6 +583,7 @@ impl<'a> PrismaIndex<'a> {
                 || global_number
                 || same_as_safe
                 || public_listing
+                || by_public_key
             {
                 safe.push((file, call));
                 continue;
@@ -876,13 +895,6 @@ fn raised_flags(key: &str, value: &str) -> Vec<String> {
     FLAG.captures_iter(&entry)
         .map(|c| c[1].to_string())
         .collect()
-}
-
-fn principal_value(value: &str) -> bool {
-    let v = value.trim().replace("?.", ".");
-    ["user.id", "user.email", "user.uid", "user.userId"]
-        .iter()
-        .any(|tail| v == *tail || v.ends_with(&format!(".{tail}")))
 }
 
 /// Does an index led by this field narrow a scan? Not a Boolean, an enum or `deletedAt`.

@@ -7,7 +7,7 @@
 //! controller or resolver are not seen, so it counts as trusted only when all its seen callers
 //! are.
 
-use crate::facts::prisma_calls::{MethodCall, MethodInfo, PrismaFacts};
+use crate::facts::prisma_calls::{principal_value, MethodCall, MethodInfo, PrismaFacts, PRINCIPAL};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// (class, method, parameter name). Functions outside classes have class `#<file index>`:
@@ -356,6 +356,8 @@ impl Provenance {
                 .row_aliases
                 .iter()
                 .any(|(alias, from)| alias == base && rows(from))
+            || principal_value(arg)
+            || self.built_on(file, &site.class, &site.caller, base, &|n| n == PRINCIPAL)
             || self.authorized(file, &site.class, &site.caller, base, site.line)
             || self.names.is_check(&site.caller)
             || self.guarded(file, &site.class, &site.caller, arg)
@@ -386,7 +388,8 @@ impl Provenance {
     }
 
     /// Does a guard on class.method of `file` (`@UseGuards(GqlCollectionTeamMemberGuard)`)
-    /// look up the value `arg` names (the guard's body mentions `collectionID`)?
+    /// look up the value `arg` names (the guard's body mentions `collectionID`), or admit
+    /// instance administrators only?
     fn guarded(&self, file: usize, class: &str, method: &str, arg: &str) -> bool {
         let Some(info) = self
             .methods
@@ -395,10 +398,13 @@ impl Provenance {
             return false;
         };
         let names = arg_names(arg);
+        // An instance-admin guard (`GqlAdminGuard`): administrators act across tenants.
         info.guards.iter().any(|g| {
-            self.guard_words
-                .get(g)
-                .is_some_and(|words| names.iter().any(|n| words.contains(n)))
+            g.contains("Admin")
+                || self
+                    .guard_words
+                    .get(g)
+                    .is_some_and(|words| names.iter().any(|n| words.contains(n)))
         })
     }
 

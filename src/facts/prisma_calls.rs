@@ -206,8 +206,20 @@ pub const KINDS: &[&str] = &[
     "class_declaration",
     "abstract_class_declaration",
     "variable_declarator",
+    "assignment_expression",
     "function_declaration",
 ];
+
+/// The base `derived` records for a local holding the acting user's id (`auth.user.id`).
+pub const PRINCIPAL: &str = "@user";
+
+/// A value of the authenticated principal: `ctx.user.email`, `req.user?.id`, `user.id`.
+pub fn principal_value(value: &str) -> bool {
+    let v = value.trim().replace("?.", ".");
+    ["user.id", "user.email", "user.uid", "user.userId"]
+        .iter()
+        .any(|tail| v == *tail || v.ends_with(&format!(".{tail}")))
+}
 
 /// One node of the walk; `ancestors` are the node's ancestors, the root first.
 pub fn visit(node: Node, ancestors: &[Node], src: &str, facts: &mut PrismaFacts) {
@@ -226,6 +238,9 @@ pub fn visit(node: Node, ancestors: &[Node], src: &str, facts: &mut PrismaFacts)
         }
         "class_declaration" | "abstract_class_declaration" => {
             class_facts(node, src, facts);
+        }
+        "assignment_expression" => {
+            facts.derived.extend(derived_local(node, ancestors, src));
         }
         "variable_declarator" => {
             facts.derived.extend(derived_local(node, ancestors, src));
@@ -408,9 +423,14 @@ fn object_pairs(arg: Node, src: &str) -> Vec<(String, String)> {
 /// `const x = <expr>` (or `const { a, b: c } = <expr>`) inside a method or function, with the
 /// identifier the expression is built on: one (class, method, variable, base) per variable.
 fn derived_local(node: Node, anc: &[Node], src: &str) -> Vec<(String, String, String, String)> {
+    // `const ids = …`, or a later `ids = …` (`let ids = []; if (rows.length) ids = rows.map(…)`).
+    let (name, value) = match node.kind() {
+        "assignment_expression" => ("left", "right"),
+        _ => ("name", "value"),
+    };
     let (Some(name), Some(value)) = (
-        node.child_by_field_name("name"),
-        node.child_by_field_name("value").map(unwrap_expr),
+        node.child_by_field_name(name),
+        node.child_by_field_name(value).map(unwrap_expr),
     ) else {
         return Vec::new();
     };
@@ -426,6 +446,12 @@ fn derived_local(node: Node, anc: &[Node], src: &str) -> Vec<(String, String, St
         _ => Vec::new(),
     };
     let base = crate::analyzers::provenance::base_identifier(text(value, src));
+    // `const userId = auth.user.id`: the acting user, whatever the object is called.
+    let base = if principal_value(text(value, src)) {
+        PRINCIPAL
+    } else {
+        base
+    };
     let mut bases = vec![base.to_string()];
     // `getDefaultProgramId(workspace)`: also built on its first argument.
     if value.kind() == "call_expression" {
@@ -1177,9 +1203,16 @@ fn declared_result<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<(N
             return (name.kind() == "identifier").then(|| (parent, text(name, src).to_string()));
         }
     }
-    let (_, parent, _) = value_holder(node, anc);
-    let parent = parent.filter(|p| p.kind() == "variable_declarator")?;
-    let name = parent.child_by_field_name("name")?;
+    // `const row = await …`, or `row = await …` (`let row = null; if (id) row = await …`).
+    let (top, parent, _) = value_holder(node, anc);
+    let parent = parent?;
+    let name = match parent.kind() {
+        "variable_declarator" => parent.child_by_field_name("name")?,
+        "assignment_expression" if parent.child_by_field_name("right") == Some(top) => {
+            parent.child_by_field_name("left")?
+        }
+        _ => return None,
+    };
     (name.kind() == "identifier").then(|| (parent, text(name, src).to_string()))
 }
 
