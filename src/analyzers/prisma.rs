@@ -157,41 +157,54 @@ impl<'a> PrismaIndex<'a> {
             .collect()
     }
 
-    /// Files of admin or background-job code: those `review` matches, and those only such
-    /// code imports (a `lib/` importer that only cron routes call). Tests and scripts that
-    /// import a file do not make it reachable from a request.
-    fn review_files(&self, review: &GlobSet) -> Vec<bool> {
+    /// Is each of `wanted` admin or background-job code: a file `review` matches, or one
+    /// that only such code imports (a `lib/` importer that only cron routes call)? Tests and
+    /// scripts that import a file do not make it reachable from a request. Decided from the
+    /// wanted files up through their importers, so that the globs see only those paths.
+    fn review_files(&self, review: &GlobSet, wanted: &[usize]) -> BTreeMap<usize, bool> {
         let n = self.files.len();
-        let app_code =
-            |i: usize| !is_test_path(&self.files[i].rel) && !is_script(&self.files[i].rel);
-        let mut in_review: Vec<bool> = self.files.iter().map(|f| review.is_match(&f.rel)).collect();
-        // Importers not yet known to be review code, per file.
-        let mut unreviewed = vec![0usize; n];
-        for (i, out) in self
-            .graph
-            .edges
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| app_code(*i))
-        {
+        let mut importers: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, out) in self.graph.edges.iter().enumerate() {
             for &j in out.iter().filter(|&&j| j != i && j < n) {
-                unreviewed[j] += 1;
+                importers[j].push(i);
             }
         }
-        let mut pending: Vec<usize> = (0..n).filter(|&i| in_review[i] && app_code(i)).collect();
-        while let Some(f) = pending.pop() {
-            for &j in self.graph.edges.get(f).into_iter().flatten() {
-                if j == f || j >= n {
-                    continue;
-                }
-                unreviewed[j] = unreviewed[j].saturating_sub(1);
-                if unreviewed[j] == 0 && !in_review[j] && app_code(j) {
-                    in_review[j] = true;
-                    pending.push(j);
-                }
-            }
+        let app = |i: usize| {
+            let f = &self.files[i];
+            f.is_source() && !f.is_test() && !is_script(&f.rel)
+        };
+        let mut memo: BTreeMap<usize, bool> = BTreeMap::new();
+        for &f in wanted {
+            self.review_at(f, review, &importers, &app, &mut memo, 0);
         }
-        in_review
+        memo
+    }
+
+    /// One file of `review_files`; a file met again on its own import chain (a cycle), or
+    /// deeper than a sane chain, is not review code.
+    fn review_at(
+        &self,
+        f: usize,
+        review: &GlobSet,
+        importers: &[Vec<usize>],
+        app: &dyn Fn(usize) -> bool,
+        memo: &mut BTreeMap<usize, bool>,
+        depth: usize,
+    ) -> bool {
+        if let Some(&known) = memo.get(&f) {
+            return known;
+        }
+        memo.insert(f, false);
+        let verdict = review.is_match(&self.files[f].rel) || {
+            let callers: Vec<usize> = importers[f].iter().copied().filter(|&i| app(i)).collect();
+            depth < 64
+                && !callers.is_empty()
+                && callers
+                    .iter()
+                    .all(|&i| self.review_at(i, review, importers, app, memo, depth + 1))
+        };
+        memo.insert(f, verdict);
+        verdict
     }
 
     fn location(&self, file: usize, line: usize) -> Location {
@@ -279,7 +292,7 @@ impl<'a> PrismaIndex<'a> {
                 .clone()
                 .unwrap_or_else(|| option("review_paths")),
         );
-        let in_review = self.review_files(&review);
+
         let operations = option("operations");
         let owner_fields: Vec<String> = option("owner_fields")
             .iter()
@@ -305,6 +318,8 @@ impl<'a> PrismaIndex<'a> {
             .filter(|stem| !stem.is_empty())
             .collect();
         let calls = self.calls(unit_files, models);
+        let call_files: Vec<usize> = calls.iter().map(|(f, _, _)| *f).collect();
+        let in_review = self.review_files(&review, &call_files);
         let all_facts: Vec<(usize, &PrismaFacts)> = unit_files
             .iter()
             .filter_map(|&i| self.files[i].facts.prisma_calls.as_ref().map(|f| (i, f)))
@@ -619,7 +634,7 @@ impl<'a> PrismaIndex<'a> {
                     Confidence::High,
                 )
             };
-            if in_review[file] {
+            if in_review.get(&file).copied().unwrap_or(false) {
                 let how = if review.is_match(&self.files[file].rel) {
                     "this is admin, webhook or background-job code (`review_paths`)"
                 } else {
