@@ -27,7 +27,7 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
     // Phase boundary: every file has been read. The import graph and the apps need only
     // what phase 1 found, so they are built while phase 2 parses.
     let (second, (graph, apps)) = rayon::join(
-        || first.parse_pending_files(rules),
+        || first.parse_pending_files(),
         || {
             let paths: Vec<&str> = first.files.iter().map(|f| f.rel.as_str()).collect();
             let imports: Vec<&[String]> = first

@@ -2,9 +2,9 @@
 //!
 //! Compiling costs 4–25 ms per pattern (tree-sitter analyses each against the grammar),
 //! far more than running it on the few files that can match: in a large repository only a
-//! handful of files contain a rule's literals. So after the prefilter has said which patterns
-//! each file needs, `batch` merges exactly those into one query per grammar (merging halves
-//! the cost), split into one chunk per core compiled in parallel. User rules are compiled
+//! handful of files contain a rule's literals. So as the walk finds a file whose prefilter
+//! hits ask for patterns not compiled yet, `batch` compiles exactly those, merged into one
+//! query (merging halves the cost), on the pool while the walk goes on. User rules are compiled
 //! eagerly at load, so a broken query is an error (file:line:col, exit 2) before anything is
 //! audited; built-in rules are compiled by the test suite (`builtin_queries_compile`).
 
@@ -132,8 +132,10 @@ pub struct Batch {
 }
 
 impl Queries {
-    /// Compiles the given patterns (ids into the rule set) merged, in parallel chunks.
-    pub fn batch(&self, ids: &[usize], lang: Lang) -> Batch {
+    /// Compiles the given patterns (ids into the rule set) merged, in up to `parts`
+    /// chunks compiled in parallel (merging costs less in all; splitting finishes sooner
+    /// on idle cores).
+    pub fn batch(&self, ids: &[usize], lang: Lang, parts: usize) -> Batch {
         use rayon::prelude::*;
         // Compiling costs milliseconds per pattern: identical texts are compiled once.
         let mut sources: Vec<(Vec<usize>, &str)> = Vec::new();
@@ -144,7 +146,7 @@ impl Queries {
                 None => sources.push((vec![id], slot.source.as_str())),
             }
         }
-        let threads = rayon::current_num_threads().max(1);
+        let threads = parts.max(1);
         let total: usize = sources.iter().map(|(_, s)| s.len()).sum();
         let target = total / threads + 1;
         let mut chunks: Vec<Vec<(Vec<usize>, &str)>> = vec![Vec::new()];

@@ -12,7 +12,7 @@ use crate::rules::queries::{Batch, CompiledQuery, Lang};
 use crate::rules::{PatternKind, RuleSet};
 use rayon::prelude::*;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use streaming_iterator::StreamingIterator;
@@ -132,6 +132,8 @@ pub struct FirstPass {
     pending: Vec<PendingParse>,
     /// Files parsed during the walk (facts only).
     early: Vec<Parsed>,
+    /// The queries files need, compiled during the walk as files asked for them.
+    batches: Vec<(Lang, Batch)>,
 }
 
 /// Phase 1, on the walker's threads: read, prefilter, regexes and text facts.
@@ -141,16 +143,42 @@ pub struct FirstPass {
 /// Prisma call sites are gathered only where there is a schema: a file that needs a tree for
 /// them waits for phase 2 unless a schema has been read already or the file names Prisma (a
 /// schema is then all but certain; if none turns up, what that parse found is dropped).
+/// The queries files ask for compile on the pool as they are first asked for.
 pub fn read_all(root: &std::path::Path, ignores: &globset::GlobSet, rules: &RuleSet) -> FirstPass {
     let schema_seen = AtomicBool::new(false);
     let early: Mutex<Vec<Parsed>> = Mutex::new(Vec::new());
-    let no_queries = Batch { chunks: Vec::new() };
+    let asked: Mutex<HashSet<(Lang, usize)>> = Mutex::new(HashSet::new());
+    let batches: Mutex<Vec<(Lang, Batch)>> = Mutex::new(Vec::new());
     let (results, mut notes) = rayon::in_place_scope(|scope| {
         let visit = |f: &WalkedFile| {
             let (file, notes, pending) = guarded(&f.rel, || scan_file(f, rules))
                 .unwrap_or_else(|n| (bare(&f.rel, classify(&f.rel)), n, None));
             if file.facts.schema.is_some() {
                 schema_seen.store(true, Ordering::Relaxed);
+            }
+            // The queries a file needs compile now, on the pool, not after the walk: their
+            // analysis is the longest task of phase 2. Each is compiled once, merged with
+            // the others the same file asks for (entry files ask for the same few).
+            if let Some(p) = pending.as_ref().filter(|p| !p.queries.is_empty()) {
+                let new: Vec<usize> = match asked.lock() {
+                    Ok(mut asked) => p
+                        .queries
+                        .iter()
+                        .copied()
+                        .filter(|&q| asked.insert((p.lang, q)))
+                        .collect(),
+                    Err(_) => Vec::new(),
+                };
+                if !new.is_empty() {
+                    let (lang, batches) = (p.lang, &batches);
+                    scope.spawn(move |_| {
+                        // One chunk: the walk keeps the cores busy, merging costs least.
+                        let batch = rules.queries.batch(&new, lang, 1);
+                        if let Ok(mut b) = batches.lock() {
+                            b.push((lang, batch));
+                        }
+                    });
+                }
             }
             let pending = match pending {
                 Some(mut p)
@@ -159,9 +187,9 @@ pub fn read_all(root: &std::path::Path, ignores: &globset::GlobSet, rules: &Rule
                 {
                     p.rel = f.rel.clone();
                     p.speculative = p.prisma && !schema_seen.load(Ordering::Relaxed);
-                    let (early, no_queries) = (&early, &no_queries);
+                    let early = &early;
                     scope.spawn(move |_| {
-                        let parsed = parse_guarded(&p, no_queries);
+                        let parsed = parse_guarded(&p, &[]);
                         if let Ok(mut e) = early.lock() {
                             e.push(parsed);
                         }
@@ -211,12 +239,13 @@ pub fn read_all(root: &std::path::Path, ignores: &globset::GlobSet, rules: &Rule
         notes,
         pending,
         early,
+        batches: batches.into_inner().unwrap_or_default(),
     }
 }
 
 /// Phase 2's work on one file, a panic turned into a note.
-fn parse_guarded(p: &PendingParse, batch: &Batch) -> Parsed {
-    guarded(&p.rel, || parse_pending(p, batch)).unwrap_or_else(|n| Parsed {
+fn parse_guarded(p: &PendingParse, batches: &[&Batch]) -> Parsed {
+    guarded(&p.rel, || parse_pending(p, batches)).unwrap_or_else(|n| Parsed {
         index: p.index,
         rel: p.rel.clone(),
         speculative: p.speculative,
@@ -234,49 +263,33 @@ pub struct SecondPass(Vec<Parsed>);
 impl FirstPass {
     /// Phase 2: parse only the files some query or fact extractor needs; trees die here. It
     /// reads nothing of phase 1's files, so cross-file work on them can run alongside.
-    pub fn parse_pending_files(&self, rules: &RuleSet) -> SecondPass {
-        let pending = &self.pending;
-        // Compile exactly the queries those files need, merged, per grammar.
-        let batch_for = |lang: Lang| {
-            let mut ids: Vec<usize> = pending
+    pub fn parse_pending_files(&self) -> SecondPass {
+        let for_lang = |lang: Lang| -> Vec<&Batch> {
+            self.batches
                 .iter()
-                .filter(|p| p.lang == lang)
-                .flat_map(|p| p.queries.iter().copied())
-                .collect();
-            ids.sort_unstable();
-            ids.dedup();
-            rules.queries.batch(&ids, lang)
-        };
-        // Files that need no query (Prisma and Nest facts only) are parsed while the queries
-        // compile, so the compilation does not hold both cores back.
-        let (with_queries, facts_only): (Vec<&PendingParse>, Vec<&PendingParse>) =
-            pending.iter().partition(|p| !p.queries.is_empty());
-        let no_queries = Batch { chunks: Vec::new() };
-        let run = |items: &[&PendingParse], ts: &Batch, tsx: &Batch| -> Vec<Parsed> {
-            items
-                .par_iter()
-                .map(|p| parse_guarded(p, if p.lang == Lang::TypeScript { ts } else { tsx }))
+                .filter(|(l, _)| *l == lang)
+                .map(|(_, b)| b)
                 .collect()
         };
-        let ((ts, tsx), mut parsed) = rayon::join(
-            || {
-                let batches = rayon::join(|| batch_for(Lang::TypeScript), || batch_for(Lang::Tsx));
-                crate::timing::mark(&format!(
-                    "queries compiled ({} files need them)",
-                    with_queries.len()
-                ));
-                batches
-            },
-            || {
-                let parsed = run(&facts_only, &no_queries, &no_queries);
-                crate::timing::mark(&format!(
-                    "{} files needing facts only parsed",
-                    facts_only.len()
-                ));
-                parsed
-            },
-        );
-        parsed.extend(run(&with_queries, &ts, &tsx));
+        let (ts, tsx) = (for_lang(Lang::TypeScript), for_lang(Lang::Tsx));
+        let parsed = self
+            .pending
+            .par_iter()
+            .map(|p| {
+                let batches = if p.queries.is_empty() {
+                    &[][..]
+                } else if p.lang == Lang::TypeScript {
+                    &ts[..]
+                } else {
+                    &tsx[..]
+                };
+                parse_guarded(p, batches)
+            })
+            .collect();
+        crate::timing::mark(&format!(
+            "{} files parsed after the walk",
+            self.pending.len()
+        ));
         SecondPass(parsed)
     }
 
@@ -318,7 +331,7 @@ struct Parsed {
     notes: Vec<Note>,
 }
 
-fn parse_pending(p: &PendingParse, batch: &Batch) -> Parsed {
+fn parse_pending(p: &PendingParse, batches: &[&Batch]) -> Parsed {
     let rel = p.rel.as_str();
     let mut hits = Vec::new();
     let mut notes = Vec::new();
@@ -335,7 +348,7 @@ fn parse_pending(p: &PendingParse, batch: &Batch) -> Parsed {
                 ));
             }
             // A merged query costs a pass over the tree: run only chunks this file needs.
-            for (query, owner) in &batch.chunks {
+            for (query, owner) in batches.iter().flat_map(|b| &b.chunks) {
                 if p.queries
                     .iter()
                     .any(|q| owner.iter().any(|ids| ids.contains(q)))
