@@ -573,11 +573,16 @@ impl<'a> PrismaIndex<'a> {
             // A public page's lookup by its public key (`{ slug }`, `{ subdomain }`): a unique
             // one is exempt above; a non-unique one (versions sharing a slug) is read the
             // same way.
+            let is_public_key = |f: &str| public_keys.contains(&f.to_lowercase());
             let by_public_key = read
                 && filter
                     .constrained
                     .iter()
-                    .any(|path| path.len() == 1 && public_keys.contains(&path[0].to_lowercase()));
+                    .any(|path| path.len() == 1 && is_public_key(&path[0]));
+            // A read that returns nothing but public keys (`select: { slug: true }` for a
+            // static-params listing) shows no tenant's data.
+            let public_columns =
+                read && !call.selected.is_empty() && call.selected.iter().all(|f| is_public_key(f));
             // The lookup a guard makes to find the tenant it then checks.
             // So is a read inside an access check (`canUpdateBoard` loads the board to compare
             // its team with the caller's).
@@ -599,6 +604,7 @@ impl<'a> PrismaIndex<'a> {
                 || same_as_safe
                 || public_listing
                 || by_public_key
+                || public_columns
             {
                 safe.push((file, call));
                 continue;

@@ -104,6 +104,8 @@ pub struct PrismaCall {
     /// Fields read from the result later in the function (`if (doc.teamId !== teamId)`):
     /// a tenant check made after the fetch.
     pub result_fields: Vec<String>,
+    /// The keys of a literal `select` (`select: { slug: true }`): the columns the rows carry.
+    pub selected: Vec<String>,
 }
 
 /// A controller method and the service calls it makes: `this.<field>.<method>(...)`.
@@ -574,6 +576,16 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
     let first = args.named_child(0).map(unwrap_expr);
     let scope_at = anc.iter().rposition(|n| FUNCTIONS.contains(&n.kind()));
     let scope = scope_at.map(|i| anc[i]).or_else(|| anc.first().copied());
+    let selected = first
+        .filter(|obj| obj.kind() == "object")
+        .and_then(|obj| property(obj, "select", src))
+        .map(|sel| {
+            object_pairs(unwrap_expr(sel), src)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect()
+        })
+        .unwrap_or_default();
     let (filter, bounded) = match first {
         None => (
             Filter {
@@ -641,6 +653,7 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         result_checked: result_checked(node, anc, src, scope),
         row_aliases: row_aliases(anc, src),
         scope_start: scope.map(|s| s.start_byte()).unwrap_or(0),
+        selected,
     })
 }
 
