@@ -496,6 +496,9 @@ impl<'a> PrismaIndex<'a> {
                     let base = base_identifier(v);
                     provenance.is_row(file, class, method, base)
                         || provenance.authorized(file, class, method, base, call.line)
+                        || provenance.tenant_compared(file, class, method, base, call.line, &|f| {
+                            is_tenant(f) || tenant_relations.contains(&f)
+                        })
                         || call.row_aliases.iter().any(|(alias, rows)| {
                             alias == base && provenance.is_row(file, class, method, rows)
                         })

@@ -78,6 +78,10 @@ fn arg_names(arg: &str) -> Vec<String> {
 /// An access check a method makes: its line and the names its arguments pass.
 type AccessCheck = (usize, Vec<String>);
 
+/// A helper call whose result is read after: its line, the names its arguments pass, and the
+/// members read from the result.
+type HelperFetch = (usize, Vec<String>, Vec<String>);
+
 #[derive(Default)]
 pub struct Provenance {
     trusted: BTreeSet<ParamKey>,
@@ -93,6 +97,9 @@ pub struct Provenance {
     checks: BTreeMap<(String, String), Vec<AccessCheck>>,
     /// Guard class → the id names its body mentions.
     guard_words: BTreeMap<String, Vec<String>>,
+    /// (class, method) → helper calls whose stored result is read after: (line, names the
+    /// arguments pass, members read from the result).
+    fetched_by: BTreeMap<(String, String), Vec<HelperFetch>>,
     names: CheckNames,
 }
 
@@ -161,6 +168,17 @@ impl Provenance {
                     .entry((class_key(file, &c.class), c.caller.clone()))
                     .or_default()
                     .push((c.line, passed));
+            }
+            for c in f
+                .method_calls
+                .iter()
+                .filter(|c| !c.result_fields.is_empty())
+            {
+                let passed = c.args.iter().flat_map(|a| arg_names(a)).collect();
+                p.fetched_by
+                    .entry((class_key(file, &c.class), c.caller.clone()))
+                    .or_default()
+                    .push((c.line, passed, c.result_fields.clone()));
             }
             for (class, words) in &f.guard_words {
                 p.guard_words
@@ -379,6 +397,29 @@ impl Provenance {
                 checks
                     .iter()
                     .any(|(at, passed)| *at < line && passed.iter().any(|p| p == var))
+            })
+    }
+
+    /// Did class.method of `file`, before `line`, fetch the row `var` names through a helper
+    /// and read a member `tenant` accepts from it (`const sub = await
+    /// this.getCollection(nextID); if (coll.teamID !== sub.right.teamID) return …`)?
+    pub fn tenant_compared(
+        &self,
+        file: usize,
+        class: &str,
+        method: &str,
+        var: &str,
+        line: usize,
+        tenant: &dyn Fn(&str) -> bool,
+    ) -> bool {
+        self.fetched_by
+            .get(&(class_key(file, class), method.to_string()))
+            .is_some_and(|calls| {
+                calls.iter().any(|(at, passed, fields)| {
+                    *at < line
+                        && passed.iter().any(|p| p == var)
+                        && fields.iter().any(|f| tenant(f))
+                })
             })
     }
 

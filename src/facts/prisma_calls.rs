@@ -175,6 +175,9 @@ pub struct MethodCall {
     pub result: Vec<String>,
     /// 1-based line of the call: an access check counts for what comes after it.
     pub line: usize,
+    /// Members read from the stored result later in the function, through wrappers
+    /// (`sub.right.teamID`): a tenant compared after a helper fetched the row.
+    pub result_fields: Vec<String>,
 }
 
 /// Strips `await`, parentheses, `as T`, `!` and `satisfies T` around an expression.
@@ -526,6 +529,14 @@ fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
         row_aliases: row_aliases(anc, src),
         result: result_locals(node, anc, src),
         line: node.start_position().row + 1,
+        result_fields: {
+            let scope = anc
+                .iter()
+                .rev()
+                .find(|n| FUNCTIONS.contains(&n.kind()))
+                .copied();
+            result_fields(node, anc, src, scope, true)
+        },
     })
 }
 
@@ -646,7 +657,7 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         bounded,
         in_loop: loop_around(node, anc, src, op),
         returned: result_leaves(node, anc, src, scope),
-        result_fields: result_fields(node, anc, src, scope),
+        result_fields: result_fields(node, anc, src, scope, false),
         in_route_callback: scope_at.is_some_and(|i| is_route_callback(&anc[..i], src)),
         method: enclosing_method(anc, src),
         result_var: declared_result(node, anc, src).map(|(_, v)| v),
@@ -1229,8 +1240,15 @@ fn declared_result<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<(N
     (name.kind() == "identifier").then(|| (parent, text(name, src).to_string()))
 }
 
-/// `x.field` / `x?.field` reads of the call's result after it, in the same function.
-fn result_fields(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> Vec<String> {
+/// `x.field` / `x?.field` reads of the call's result after it, in the same function; with
+/// `chain`, every member of `x.right.teamID` (a row wrapped in an `Either`).
+fn result_fields(
+    node: Node,
+    anc: &[Node],
+    src: &str,
+    scope: Option<Node>,
+    chain: bool,
+) -> Vec<String> {
     let (Some((decl, var)), Some(scope)) = (declared_result(node, anc, src), scope) else {
         return Vec::new();
     };
@@ -1244,19 +1262,26 @@ fn result_fields(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> Ve
         if at > 0 && is_ident_byte(bytes[at - 1]) {
             continue;
         }
-        let rest = &body[at + var.len()..];
-        let rest = rest
+        let mut rest = &body[at + var.len()..];
+        while let Some(after) = rest
             .strip_prefix("?.")
             .or_else(|| rest.strip_prefix("!."))
-            .or_else(|| rest.strip_prefix('.'));
-        if let Some(rest) = rest {
-            let field: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if !field.is_empty() && !out.contains(&field) {
-                out.push(field);
+            .or_else(|| rest.strip_prefix('.'))
+        {
+            let len = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            let field = &after[..len];
+            if field.is_empty() {
+                break;
             }
+            if !out.iter().any(|f| f == field) {
+                out.push(field.to_string());
+            }
+            if !chain {
+                break;
+            }
+            rest = &after[len..];
         }
     }
     out
