@@ -442,14 +442,7 @@ fn derived_local(node: Node, anc: &[Node], src: &str) -> Vec<(String, String, St
     if value.kind() == "call_expression" && text(value, src).starts_with("this.") {
         return Vec::new();
     }
-    let locals: Vec<String> = match name.kind() {
-        "identifier" => vec![text(name, src).to_string()],
-        "object_pattern" => destructured_keys(name, src)
-            .into_iter()
-            .map(|(_, local)| local)
-            .collect(),
-        _ => Vec::new(),
-    };
+    let locals = pattern_locals(name, src);
     let base = crate::analyzers::provenance::base_identifier(text(value, src));
     // `const userId = auth.user.id`: the acting user, whatever the object is called.
     let base = if principal_value(text(value, src)) {
@@ -549,6 +542,11 @@ fn result_locals(node: Node, anc: &[Node], src: &str) -> Vec<String> {
     else {
         return Vec::new();
     };
+    pattern_locals(name, src)
+}
+
+/// The locals a declaration's name binds: `x`, or the locals of `{ a, b: c }`.
+fn pattern_locals(name: Node, src: &str) -> Vec<String> {
     match name.kind() {
         "identifier" => vec![text(name, src).to_string()],
         "object_pattern" => destructured_keys(name, src)
