@@ -7,7 +7,7 @@
 
 use super::provenance::{base_identifier, is_constant, CheckNames, Provenance};
 use super::{Analyzer, Site};
-use crate::facts::prisma_calls::{principal_value, PrismaCall, PrismaFacts, PRINCIPAL};
+use crate::facts::prisma_calls::{principal_value, PrismaCall, PrismaFacts};
 use crate::facts::prisma_schema::{Field, IndexKind, Model};
 use crate::model::{Confidence, Location};
 use crate::workspace::apps::{contains, is_script, App};
@@ -294,22 +294,13 @@ impl<'a> PrismaIndex<'a> {
         );
 
         let operations = option("operations");
-        let owner_fields: Vec<String> = option("owner_fields")
-            .iter()
-            .map(|f| f.to_lowercase())
-            .collect();
-        let public_words: Vec<String> = option("public_words")
-            .iter()
-            .map(|f| f.to_lowercase())
-            .collect();
-        let public_keys: Vec<String> = option("public_keys")
-            .iter()
-            .map(|f| f.to_lowercase())
-            .collect();
-        let token_words: Vec<String> = option("token_words")
-            .iter()
-            .map(|f| f.to_lowercase())
-            .collect();
+        // Word lists are matched case-insensitively.
+        let lowered =
+            |key: &str| -> Vec<String> { option(key).iter().map(|w| w.to_lowercase()).collect() };
+        let owner_fields = lowered("owner_fields");
+        let public_words = lowered("public_words");
+        let public_keys = lowered("public_keys");
+        let token_words = lowered("token_words");
         let is_tenant = |name: &str| tenant_fields.contains(&name.to_lowercase());
         // `workspaceid` → `workspace`: the name code gives the tenant object.
         let tenant_stems: Vec<&str> = tenant_fields
@@ -325,11 +316,10 @@ impl<'a> PrismaIndex<'a> {
             .filter_map(|&i| self.files[i].facts.prisma_calls.as_ref().map(|f| (i, f)))
             .collect();
         let tenant_named = |name: &str| tenant_stems.iter().any(|t| t.eq_ignore_ascii_case(name));
-        let words = |key: &str| option(key).iter().map(|w| w.to_lowercase()).collect();
         let check_names = CheckNames {
             prefixes: option("check_prefixes"),
             verbs: option("check_verbs"),
-            words: words("access_words"),
+            words: lowered("access_words"),
         };
         let provenance = Provenance::build(&all_facts, &tenant_named, check_names);
         let mut sites = Vec::new();
@@ -404,12 +394,9 @@ impl<'a> PrismaIndex<'a> {
                 .iter()
                 .map(|(_, v)| v)
                 .chain(filter.nested_values.iter())
-                .any(|v| {
-                    principal_value(v)
-                        || call.method.as_ref().is_some_and(|(class, method)| {
-                            let base = base_identifier(v);
-                            provenance.built_on(file, class, method, base, &|n| n == PRINCIPAL)
-                        })
+                .any(|v| match &call.method {
+                    Some((class, method)) => provenance.is_principal(file, class, method, v),
+                    None => principal_value(v),
                 });
             let by_owner = filter.constrained.iter().any(owner_path) || by_principal;
             // An OR each of whose branches is scoped by the tenant, by the owner, or by a unique

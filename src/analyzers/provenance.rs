@@ -75,12 +75,15 @@ fn arg_names(arg: &str) -> Vec<String> {
     names
 }
 
-/// An access check a method makes: its line and the names its arguments pass.
-type AccessCheck = (usize, Vec<String>);
-
-/// A helper call whose result is read after: its line, the names its arguments pass, and the
-/// members read from the result.
-type HelperFetch = (usize, Vec<String>, Vec<String>);
+/// A call a method makes that vouches for the values it is passed: an access check, or a
+/// helper whose stored result is read after (`fields`, the members read from it).
+struct EarlierCall {
+    line: usize,
+    /// The names its arguments pass.
+    passed: Vec<String>,
+    check: bool,
+    fields: Vec<String>,
+}
 
 #[derive(Default)]
 pub struct Provenance {
@@ -93,13 +96,10 @@ pub struct Provenance {
     /// Methods only authorization guards call (`canActivate`): they look up the tenant of a
     /// resource so that the guard can check it, and cannot be scoped by it.
     guard_lookups: BTreeSet<(String, String)>,
-    /// (class, method) → the access checks it makes: (line, names its arguments pass).
-    checks: BTreeMap<(String, String), Vec<AccessCheck>>,
+    /// (class, method) → its access checks and helper fetches read after.
+    earlier: BTreeMap<(String, String), Vec<EarlierCall>>,
     /// Guard class → the id names its body mentions.
     guard_words: BTreeMap<String, Vec<String>>,
-    /// (class, method) → helper calls whose stored result is read after: (line, names the
-    /// arguments pass, members read from the result).
-    fetched_by: BTreeMap<(String, String), Vec<HelperFetch>>,
     names: CheckNames,
 }
 
@@ -157,28 +157,27 @@ impl Provenance {
             ..Provenance::default()
         };
         for &(file, f) in facts {
-            for c in f.method_calls.iter().filter(|c| p.names.is_check_call(c)) {
-                let passed = c
-                    .args
-                    .iter()
-                    .chain(c.named_args.iter().map(|(_, v)| v))
-                    .flat_map(|a| arg_names(a))
-                    .collect();
-                p.checks
-                    .entry((class_key(file, &c.class), c.caller.clone()))
-                    .or_default()
-                    .push((c.line, passed));
-            }
-            for c in f
-                .method_calls
-                .iter()
-                .filter(|c| !c.result_fields.is_empty())
-            {
-                let passed = c.args.iter().flat_map(|a| arg_names(a)).collect();
-                p.fetched_by
-                    .entry((class_key(file, &c.class), c.caller.clone()))
-                    .or_default()
-                    .push((c.line, passed, c.result_fields.clone()));
+            for c in &f.method_calls {
+                let key = (class_key(file, &c.class), c.caller.clone());
+                let args = || c.args.iter().flat_map(|a| arg_names(a));
+                if p.names.is_check_call(c) {
+                    // A check vouches for its object arguments' values too (`{ boardId }`).
+                    let named = c.named_args.iter().flat_map(|(_, v)| arg_names(v));
+                    p.earlier.entry(key.clone()).or_default().push(EarlierCall {
+                        line: c.line,
+                        passed: args().chain(named).collect(),
+                        check: true,
+                        fields: Vec::new(),
+                    });
+                }
+                if !c.result_fields.is_empty() {
+                    p.earlier.entry(key).or_default().push(EarlierCall {
+                        line: c.line,
+                        passed: args().collect(),
+                        check: false,
+                        fields: c.result_fields.clone(),
+                    });
+                }
             }
             for (class, words) in &f.guard_words {
                 p.guard_words
@@ -374,11 +373,35 @@ impl Provenance {
                 .row_aliases
                 .iter()
                 .any(|(alias, from)| alias == base && rows(from))
-            || principal_value(arg)
-            || self.built_on(file, &site.class, &site.caller, base, &|n| n == PRINCIPAL)
+            || self.is_principal(file, &site.class, &site.caller, arg)
             || self.authorized(file, &site.class, &site.caller, base, site.line)
             || self.names.is_check(&site.caller)
             || self.guarded(file, &site.class, &site.caller, arg)
+    }
+
+    /// Is the expression the acting user's id (`auth.user.id`), or a local of class.method of
+    /// `file` holding it?
+    pub fn is_principal(&self, file: usize, class: &str, method: &str, expr: &str) -> bool {
+        principal_value(expr)
+            || self.built_on(file, class, method, base_identifier(expr), &|n| {
+                n == PRINCIPAL
+            })
+    }
+
+    /// The calls class.method of `file` made before `line` that were passed `var`.
+    fn passed_before<'s>(
+        &'s self,
+        file: usize,
+        class: &str,
+        method: &str,
+        var: &'s str,
+        line: usize,
+    ) -> impl Iterator<Item = &'s EarlierCall> + 's {
+        self.earlier
+            .get(&(class_key(file, class), method.to_string()))
+            .into_iter()
+            .flatten()
+            .filter(move |c| c.line < line && c.passed.iter().any(|p| p == var))
     }
 
     /// Did class.method of `file` pass `var` to an access check before `line`
@@ -391,13 +414,8 @@ impl Provenance {
         var: &str,
         line: usize,
     ) -> bool {
-        self.checks
-            .get(&(class_key(file, class), method.to_string()))
-            .is_some_and(|checks| {
-                checks
-                    .iter()
-                    .any(|(at, passed)| *at < line && passed.iter().any(|p| p == var))
-            })
+        self.passed_before(file, class, method, var, line)
+            .any(|c| c.check)
     }
 
     /// Did class.method of `file`, before `line`, fetch the row `var` names through a helper
@@ -412,15 +430,8 @@ impl Provenance {
         line: usize,
         tenant: &dyn Fn(&str) -> bool,
     ) -> bool {
-        self.fetched_by
-            .get(&(class_key(file, class), method.to_string()))
-            .is_some_and(|calls| {
-                calls.iter().any(|(at, passed, fields)| {
-                    *at < line
-                        && passed.iter().any(|p| p == var)
-                        && fields.iter().any(|f| tenant(f))
-                })
-            })
+        self.passed_before(file, class, method, var, line)
+            .any(|c| c.fields.iter().any(|f| tenant(f)))
     }
 
     /// Is class.method of `file` an access check itself (its lookups are the check)?
