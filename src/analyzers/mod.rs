@@ -61,6 +61,7 @@ impl Analyzer {
                 "check_prefixes",
                 "check_verbs",
                 "access_words",
+                "request_names",
                 "exempt_paths",
                 "review_paths",
                 "operations",

@@ -5,7 +5,7 @@
 //! folder). Each application uses the project inside its folder, else the nearest one above
 //! it, else the only one in the repository when it depends on Prisma.
 
-use super::provenance::{base_identifier, is_constant, CheckNames, Provenance};
+use super::provenance::{base_identifier, is_constant, CheckNames, Origin, Provenance};
 use super::{Analyzer, Site};
 use crate::facts::prisma_calls::{principal_value, PrismaCall, PrismaFacts};
 use crate::facts::prisma_schema::{Field, IndexKind, Model};
@@ -321,7 +321,13 @@ impl<'a> PrismaIndex<'a> {
             verbs: option("check_verbs"),
             words: lowered("access_words"),
         };
-        let provenance = Provenance::build(&all_facts, &tenant_named, check_names);
+        let provenance = Provenance::build(
+            &all_facts,
+            &tenant_named,
+            &is_tenant,
+            check_names,
+            option("request_names"),
+        );
         let mut sites = Vec::new();
         let mut by_file: BTreeMap<usize, Vec<&PrismaCall>> = BTreeMap::new();
         for &(file, call, _) in &calls {
@@ -330,14 +336,36 @@ impl<'a> PrismaIndex<'a> {
         // Calls of the current file judged safe so far, for "a write by the same id after a
         // checked fetch" (calls come file by file).
         let mut safe: Vec<(usize, &PrismaCall)> = Vec::new();
+        // Reads of the current file scoped by the tenant (or the acting user) whose row the
+        // code kept: the ids they were given belong to the tenant from then on
+        // (`const dataroom = await findUnique({ where: { id: dataroomId, teamId } })`, then
+        // `viewerGroup.findMany({ where: { dataroomId } })`).
+        let mut vouching: Vec<(usize, &PrismaCall)> = Vec::new();
         for &(file, call, m) in &calls {
             if safe.last().is_some_and(|(f, _)| *f != file) {
                 safe.clear();
+            }
+            if vouching.last().is_some_and(|(f, _)| *f != file) {
+                vouching.clear();
             }
             if !operations.contains(&call.op) || exempt.is_match(&self.files[file].rel) {
                 continue;
             }
             let model = m.model;
+            // A row the code tested or read: a missing row stops the function.
+            let kept = call.result_tested || call.result_checked || !call.result_fields.is_empty();
+            // A tenant looked up by its id with a relation condition (`team.findUnique({
+            // where: { id: teamId, documents: { some: { id: docId } } } })`): an ownership check.
+            if kept
+                && is_tenant(&format!("{}id", model.name))
+                && call
+                    .filter
+                    .constrained
+                    .iter()
+                    .any(|p| p.len() == 1 && p[0] == "id")
+            {
+                vouching.push((file, call));
+            }
             // A tenant field is required, or the foreign key of a relation: an optional
             // `tenantId String?` with no relation is an attribute the app stores for its
             // customers, not the boundary it authorizes by.
@@ -365,6 +393,7 @@ impl<'a> PrismaIndex<'a> {
                 .map(|f| f.name.as_str())
                 .collect();
             let filter = &call.filter;
+            let constrained = expand_compound_keys(model, &filter.constrained);
             let tenant_path = |path: &Vec<String>| {
                 path.iter().any(|p| is_tenant(p))
                     || path
@@ -381,7 +410,7 @@ impl<'a> PrismaIndex<'a> {
             // A tenant nested in another (a Team of an Organisation) looked up by its own id:
             // `{ id: teamId }` on Team is the filter `teamId` is on every other model.
             let tenant_root = is_tenant(&format!("{}id", model.name));
-            let scoped = filter.constrained.iter().any(tenant_path)
+            let scoped = constrained.iter().any(tenant_path)
                 || tenant_root
                     && filter
                         .constrained
@@ -398,7 +427,7 @@ impl<'a> PrismaIndex<'a> {
                     Some((class, method)) => provenance.is_principal(file, class, method, v),
                     None => principal_value(v),
                 });
-            let by_owner = filter.constrained.iter().any(owner_path) || by_principal;
+            let by_owner = constrained.iter().any(owner_path) || by_principal;
             // An OR each of whose branches is scoped by the tenant, by the owner, or by a unique
             // key (`OR: [{ email }, { teamId }]`: "is this email or this team taken?").
             let branches_scoped = filter.or_groups.iter().any(|group| {
@@ -412,7 +441,7 @@ impl<'a> PrismaIndex<'a> {
             });
             // A lookup by a unique key other than the id establishes the tenant itself, also
             // through a relation (`recipients: { some: { token } }`).
-            let by_unique = filter.constrained.iter().any(|path| {
+            let by_unique = constrained.iter().any(|path| {
                 path.len() == 1 && unique_non_id(model, &path[0])
                     || path.len() == 2
                         && model
@@ -427,7 +456,7 @@ impl<'a> PrismaIndex<'a> {
             });
             // A secret the caller presents (`{ token }`, `recipients: { some: { token } }`,
             // `{ keyHash }`) grants access by itself, unique in the schema or not.
-            let by_token = filter.constrained.iter().any(|path| {
+            let by_token = constrained.iter().any(|path| {
                 path.last().is_some_and(|last| {
                     let last = last.to_lowercase();
                     token_words.iter().any(|w| last.contains(w.as_str()))
@@ -446,13 +475,14 @@ impl<'a> PrismaIndex<'a> {
             let global_number = filter.absent && matches!(call.op.as_str(), "count" | "aggregate");
             // The same values as an earlier call on the model that was safe (`update({ where:
             // { id } })` after a checked `findUnique({ where: { id } })`).
+            // The same function, also from a callback inside it (`$transaction`).
+            let same_function = |c: &PrismaCall| {
+                c.scope_start == call.scope_start || c.method.is_some() && c.method == call.method
+            };
             let same_as_safe = !filter.values.is_empty()
                 && safe.iter().any(|(f, c)| {
-                    // The same function, also from a callback inside it (`$transaction`).
-                    let same_function = c.scope_start == call.scope_start
-                        || c.method.is_some() && c.method == call.method;
                     *f == file
-                        && same_function
+                        && same_function(c)
                         && c.line < call.line
                         && c.accessor == call.accessor
                         && filter.values.iter().all(|v| c.filter.values.contains(v))
@@ -543,6 +573,24 @@ impl<'a> PrismaIndex<'a> {
                     ok(v) && (related || named)
                 })
             };
+            let vouched = |v: &str| {
+                vouching.iter().any(|(f, c)| {
+                    *f == file
+                        && c.line < call.line
+                        && same_function(c)
+                        && c.block.0 <= call.start_byte
+                        && call.start_byte < c.block.1
+                        && c.filter
+                            .values
+                            .iter()
+                            .map(|(_, x)| x)
+                            .chain(&c.filter.nested_values)
+                            .any(|x| x.trim() == v.trim())
+                })
+            };
+            let from_vouched = !variable.is_empty() && variable.iter().all(|v| vouched(v))
+                || pinned_by(&vouched)
+                || under_tenant_parent(&vouched);
             let from_fetched_row = !variable.is_empty() && variable.iter().all(|v| row_based(v))
                 || pinned_by(&row_based)
                 || under_tenant_parent(&row_based);
@@ -573,6 +621,15 @@ impl<'a> PrismaIndex<'a> {
             // static-params listing) shows no tenant's data.
             let public_columns =
                 read && !call.selected.is_empty() && call.selected.iter().all(|f| is_public_key(f));
+            // A read that returns nothing but the row's tenant (`select: { workspaceId: true }`,
+            // `getOrganizationIdFromSurveyId`): it finds the owner for an access check and
+            // shows no tenant's data.
+            let owner_lookup =
+                read && !call.selected.is_empty()
+                    && call.selected.iter().all(|f| {
+                        is_tenant(f) || tenant_relations.contains(&f.as_str()) || f == "id"
+                    })
+                    && call.selected.iter().any(|f| f != "id");
             // The lookup a guard makes to find the tenant it then checks.
             // So is a read inside an access check (`canUpdateBoard` loads the board to compare
             // its team with the caller's).
@@ -581,8 +638,12 @@ impl<'a> PrismaIndex<'a> {
                     call.returned && provenance.guard_lookup(file, class, method)
                         || provenance.is_check(method)
                 });
+            if kept && (scoped || by_owner || by_unique) {
+                vouching.push((file, call));
+            }
             if scoped
                 || for_guard
+                || from_vouched
                 || by_unique
                 || by_token
                 || checked_after
@@ -595,12 +656,23 @@ impl<'a> PrismaIndex<'a> {
                 || public_listing
                 || by_public_key
                 || public_columns
+                || owner_lookup
             {
                 safe.push((file, call));
                 continue;
             }
             let client = client_call(call);
             let schema_at = self.location(m.file, tenant.line);
+            // Every value is a parameter no caller seen feeds from a request: a data-access
+            // helper, scoped or not by callers the analyzer does not see checking the id.
+            let helper_params: Vec<&str> = match &call.method {
+                Some((class, method)) if !variable.is_empty() => variable
+                    .iter()
+                    .copied()
+                    .filter(|v| provenance.origin(file, class, method, v) == Origin::Parameter)
+                    .collect(),
+                _ => Vec::new(),
+            };
             let (mut message, mut confidence) = if filter.unknown {
                 (
                     format!(
@@ -630,6 +702,17 @@ impl<'a> PrismaIndex<'a> {
                     Confidence::High,
                 )
             };
+            if !filter.unknown && !helper_params.is_empty() && helper_params.len() == variable.len()
+            {
+                let function = call.method.as_ref().map_or("", |(_, m)| m.as_str());
+                let params = helper_params
+                    .iter()
+                    .map(|v| format!("`{}`", v.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                message.push_str(&format!("; {params} arrive as parameters of `{function}` and no caller the analyzer saw passes request input: make sure every caller checks the id belongs to the caller's tenant"));
+                confidence = Confidence::Medium;
+            }
             if in_review.get(&file).copied().unwrap_or(false) {
                 let how = if review.is_match(&self.files[file].rel) {
                     "this is admin, webhook or background-job code (`review_paths`)"
@@ -942,6 +1025,27 @@ fn client_call(call: &PrismaCall) -> String {
 }
 
 /// Is the field the foreign key of a relation to the User model?
+/// Paths with a compound id or unique key given whole (`where: { id_userId }`, the key
+/// shorthand of `@@id([id, userId])`) also constrain each of the key's fields.
+fn expand_compound_keys(model: &Model, constrained: &[Vec<String>]) -> Vec<Vec<String>> {
+    let mut out = constrained.to_vec();
+    for path in constrained.iter().filter(|p| p.len() == 1) {
+        let compound = model
+            .indexes
+            .iter()
+            .filter(|i| i.kind != IndexKind::Index && i.fields.len() > 1 && i.key == path[0]);
+        for index in compound {
+            out.extend(
+                index
+                    .fields
+                    .iter()
+                    .map(|f| vec![path[0].clone(), f.clone()]),
+            );
+        }
+    }
+    out
+}
+
 fn references_user(model: &Model, field: &str) -> bool {
     model.fields.iter().any(|f| {
         f.relation

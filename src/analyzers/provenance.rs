@@ -101,6 +101,36 @@ pub struct Provenance {
     /// Guard class → the id names its body mentions.
     guard_words: BTreeMap<String, Vec<String>>,
     names: CheckNames,
+    /// (class, method) → the calls seen to land in it, each with its file.
+    sites: BTreeMap<(String, String), Vec<(usize, MethodCall)>>,
+    /// What code names the request or its validated input (`req`, `parsedInput`).
+    request_names: Vec<String>,
+}
+
+/// Where a value a query filters by comes from, as far as the calls seen show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The request: `req.query`, `parsedInput`, a Nest `@Param()`, or a parameter some
+    /// caller feeds from one.
+    Request,
+    /// A parameter of the function no caller seen feeds from a request (a data-access
+    /// helper whose callers check, or do not check, the id before calling it).
+    Parameter,
+    /// Anything else: a local computed in the function.
+    Other,
+}
+
+/// The argument a call passes for the parameter `local` of `info`: by position, or by key
+/// of a destructured first parameter.
+fn argument_for(info: &MethodInfo, local: &str, c: &MethodCall) -> Option<String> {
+    if let Some(i) = info.params.iter().position(|p| p == local) {
+        return c.args.get(i).cloned();
+    }
+    let (key, _) = info.object_keys.iter().find(|(_, l)| l == local)?;
+    c.named_args
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
 }
 
 /// The class key of code in `file`: its class, or `#<file>` for a function outside classes.
@@ -150,10 +180,13 @@ impl Provenance {
     pub fn build(
         facts: &[(usize, &PrismaFacts)],
         tenant_named: &dyn Fn(&str) -> bool,
+        tenant_field: &dyn Fn(&str) -> bool,
         names: CheckNames,
+        request_names: Vec<String>,
     ) -> Provenance {
         let mut p = Provenance {
             names,
+            request_names,
             ..Provenance::default()
         };
         for &(file, f) in facts {
@@ -242,6 +275,41 @@ impl Provenance {
                 Some((owner, method.as_str()))
             })
             .collect();
+        // Validators: functions that fetch a row by a parameter and compare its tenant
+        // (`const dest = await prisma.collection.findUnique({ where: { id: destID } }); if
+        // (dest.teamID !== request.teamID) return E.left(…)`): a call to one vouches for what
+        // it passes for that parameter, like an access check.
+        let mut validators: BTreeMap<(String, &str), (&MethodInfo, Vec<&str>)> = BTreeMap::new();
+        for &(file, f) in facts {
+            for c in f
+                .calls
+                .iter()
+                .filter(|c| c.result_fields.iter().any(|x| tenant_field(x)))
+            {
+                let Some((class, method)) = &c.method else {
+                    continue;
+                };
+                let Some(info) = p.methods.get(&(class_key(file, class), method.clone())) else {
+                    continue;
+                };
+                let owner = if class.is_empty() {
+                    String::new()
+                } else {
+                    class_key(file, class)
+                };
+                for (_, value) in &c.filter.values {
+                    let base = base_identifier(value);
+                    if info.params.iter().any(|p| p == base)
+                        || info.object_keys.iter().any(|(_, l)| l == base)
+                    {
+                        let entry = validators
+                            .entry((owner.clone(), method.as_str()))
+                            .or_insert((info, Vec::new()));
+                        entry.1.push(base);
+                    }
+                }
+            }
+        }
         for &(file, f) in facts {
             for c in &f.method_calls {
                 let owner = match (&c.target, c.free) {
@@ -252,9 +320,23 @@ impl Provenance {
                         None => continue,
                     },
                 };
+                let key = (class_key(file, &c.class), c.caller.clone());
+                if let Some((info, params)) = validators.get(&(owner.clone(), c.method.as_str())) {
+                    let passed = params
+                        .iter()
+                        .filter_map(|param| argument_for(info, param, c))
+                        .flat_map(|a| arg_names(&a))
+                        .collect();
+                    p.earlier.entry(key.clone()).or_default().push(EarlierCall {
+                        line: c.line,
+                        passed,
+                        check: true,
+                        fields: Vec::new(),
+                    });
+                }
                 if !c.result.is_empty() && row_functions.contains(&(owner, c.method.as_str())) {
                     p.rows
-                        .entry((class_key(file, &c.class), c.caller.clone()))
+                        .entry(key)
                         .or_default()
                         .extend(c.result.iter().cloned());
                 }
@@ -315,34 +397,20 @@ impl Provenance {
                     continue;
                 };
                 // Positional parameters, then the keys of a destructured first parameter.
-                let positional = info.params.iter().enumerate().map(|(i, local)| {
-                    let arg = move |c: &MethodCall| c.args.get(i).cloned();
-                    (
-                        local.clone(),
-                        Box::new(arg) as Box<dyn Fn(&MethodCall) -> Option<String>>,
-                    )
-                });
-                let keyed = info.object_keys.iter().map(|(key, local)| {
-                    let key = key.clone();
-                    let arg = move |c: &MethodCall| {
-                        c.named_args
-                            .iter()
-                            .find(|(k, _)| *k == key)
-                            .map(|(_, v)| v.clone())
-                    };
-                    (
-                        local.clone(),
-                        Box::new(arg) as Box<dyn Fn(&MethodCall) -> Option<String>>,
-                    )
-                });
-                let candidates: Vec<_> = positional.chain(keyed).collect();
-                for (local, arg) in candidates {
+                let candidates: Vec<String> = info
+                    .params
+                    .iter()
+                    .chain(info.object_keys.iter().map(|(_, local)| local))
+                    .cloned()
+                    .collect();
+                for local in candidates {
                     let key = (class.clone(), name.clone(), local);
                     if p.trusted.contains(&key) {
                         continue;
                     }
                     let all = sites.iter().all(|(file, c)| {
-                        arg(c).is_some_and(|a| p.trusted_in(&a, *file, c, tenant_named))
+                        argument_for(info, &key.2, c)
+                            .is_some_and(|a| p.trusted_in(&a, *file, c, tenant_named))
                     });
                     if all {
                         p.trusted.insert(key);
@@ -354,7 +422,85 @@ impl Provenance {
                 break;
             }
         }
+        p.sites = all_sites
+            .into_iter()
+            .map(|(key, sites)| {
+                let owned = sites.into_iter().map(|(f, c)| (f, c.clone())).collect();
+                (key, owned)
+            })
+            .collect();
         p
+    }
+
+    /// Where `expr`, a value in class.method of `file`, comes from: the request, a parameter
+    /// no caller seen feeds from one, or something else.
+    pub fn origin(&self, file: usize, class: &str, method: &str, expr: &str) -> Origin {
+        self.origin_at(&class_key(file, class), method, expr, &mut Vec::new())
+    }
+
+    fn origin_at(
+        &self,
+        class: &str,
+        method: &str,
+        expr: &str,
+        seen: &mut Vec<(String, String)>,
+    ) -> Origin {
+        let key = (class.to_string(), method.to_string());
+        let lineage = self.lineage(&key, base_identifier(expr));
+        let request_named = |n: &String| self.request_names.contains(n);
+        let info = self.methods.get(&key);
+        let param = info.and_then(|info| {
+            lineage
+                .iter()
+                .find(|n| info.params.contains(n) || info.object_keys.iter().any(|(_, l)| l == *n))
+        });
+        let (Some(info), Some(param)) = (info, param) else {
+            // A local: of the request (`const { id } = req.query`), or computed.
+            return if lineage.iter().any(request_named) {
+                Origin::Request
+            } else {
+                Origin::Other
+            };
+        };
+        let sites = self.sites.get(&key);
+        // A Nest `@Param()`, or a handler's own request (`(req, res) =>`, `({ parsedInput })
+        // =>`): a function with callers is judged by what they pass (a helper's `params`
+        // argument is not the request).
+        if info.request_params.contains(param) || sites.is_none() && request_named(param) {
+            return Origin::Request;
+        }
+        // Callers are followed a few hops up, each function once (recursion).
+        if seen.contains(&key) || seen.len() >= 6 {
+            return Origin::Parameter;
+        }
+        seen.push(key.clone());
+        let fed = sites.into_iter().flatten().any(|(file, site)| {
+            argument_for(info, param, site).is_some_and(|arg| {
+                let caller = class_key(*file, &site.class);
+                self.origin_at(&caller, &site.caller, &arg, seen) == Origin::Request
+            })
+        });
+        if fed {
+            Origin::Request
+        } else {
+            Origin::Parameter
+        }
+    }
+
+    /// `var` and the locals it is built on, in class.method (bounded: locals can refer to
+    /// each other).
+    fn lineage(&self, key: &(String, String), var: &str) -> Vec<String> {
+        let mut seen = vec![var.to_string()];
+        let mut at = 0;
+        while at < seen.len() && seen.len() < 16 {
+            for (v, base) in self.derived.get(key).into_iter().flatten() {
+                if *v == seen[at] && !seen.contains(base) {
+                    seen.push(base.clone());
+                }
+            }
+            at += 1;
+        }
+        seen
     }
 
     /// Is the argument expression, at this call site, built on a trusted value?
@@ -483,20 +629,7 @@ impl Provenance {
         named: &dyn Fn(&str) -> bool,
     ) -> bool {
         let key = (class_key(file, class), method.to_string());
-        let mut seen = vec![var.to_string()];
-        let mut at = 0;
-        while at < seen.len() && seen.len() < 16 {
-            if named(&seen[at]) {
-                return true;
-            }
-            for (v, base) in self.derived.get(&key).into_iter().flatten() {
-                if *v == seen[at] && !seen.contains(base) {
-                    seen.push(base.clone());
-                }
-            }
-            at += 1;
-        }
-        false
+        self.lineage(&key, var).iter().any(|n| named(n))
     }
 
     fn is_row_at(&self, class: &str, method: &str, var: &str, depth: usize) -> bool {

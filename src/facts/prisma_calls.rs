@@ -106,6 +106,12 @@ pub struct PrismaCall {
     pub result_fields: Vec<String>,
     /// The keys of a literal `select` (`select: { slug: true }`): the columns the rows carry.
     pub selected: Vec<String>,
+    /// Byte range of the innermost block around the call: a call in a block around another
+    /// runs before it on every path (a call in a sibling `if` branch does not).
+    pub block: (usize, usize),
+    pub start_byte: usize,
+    /// The stored result is tested before use (`if (!row) return`, `row === null`).
+    pub result_tested: bool,
 }
 
 /// A controller method and the service calls it makes: `this.<field>.<method>(...)`.
@@ -153,6 +159,8 @@ pub struct MethodInfo {
     pub parent_param: Option<String>,
     /// The guard classes of `@UseGuards(...)` on the method and on its class.
     pub guards: Vec<String>,
+    /// Parameters Nest fills from the request (`@Param()`, `@Body()`, `@Args()` ...).
+    pub request_params: Vec<String>,
 }
 
 /// A call of a method on `this` (target None) or on an injected field (`this.service.m()`),
@@ -294,20 +302,43 @@ fn named_function<'t>(node: Node<'t>, src: &str) -> Option<(String, Node<'t>)> {
     let name = node.child_by_field_name("name")?;
     let function = match node.kind() {
         "function_declaration" | "generator_function_declaration" => node,
-        "variable_declarator" => node.child_by_field_name("value").filter(|v| {
-            matches!(
-                v.kind(),
-                "arrow_function" | "function_expression" | "function"
-            )
-        })?,
+        "variable_declarator" => node
+            .child_by_field_name("value")
+            .filter(|v| is_function_node(*v))?,
         _ => return None,
     };
     (name.kind() == "identifier").then(|| (text(name, src).to_string(), function))
 }
 
+fn is_function_node(n: Node) -> bool {
+    matches!(
+        n.kind(),
+        "arrow_function" | "function_expression" | "function"
+    )
+}
+
+/// The function a wrapper call is handed, `cache(async (surveyId) => …)`: its callers call
+/// the wrapped function with the same arguments.
+fn wrapped_function(value: Node) -> Option<Node> {
+    if value.kind() != "call_expression" {
+        return None;
+    }
+    let args = value.child_by_field_name("arguments")?;
+    let mut c = args.walk();
+    let mut functions = args.named_children(&mut c).filter(|a| is_function_node(*a));
+    let function = functions.next()?;
+    functions.next().is_none().then_some(function)
+}
+
 /// A named function's parameters, as a method of class "".
 fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
-    let (name, function) = named_function(node, src)?;
+    let (name, function) = named_function(node, src).or_else(|| {
+        let name = node
+            .child_by_field_name("name")
+            .filter(|n| n.kind() == "identifier")?;
+        let value = node.child_by_field_name("value")?;
+        Some((text(name, src).to_string(), wrapped_function(value)?))
+    })?;
     let mut params = Vec::new();
     let mut object_keys = Vec::new();
     if let Some(single) = function.child_by_field_name("parameter") {
@@ -339,6 +370,7 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
         object_keys,
         parent_param: None,
         guards: Vec::new(),
+        request_params: Vec::new(),
     })
 }
 
@@ -663,7 +695,51 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         row_aliases: row_aliases(anc, src),
         scope_start: scope.map(|s| s.start_byte()).unwrap_or(0),
         selected,
+        block: anc
+            .iter()
+            .rev()
+            .find(|n| n.kind() == "statement_block")
+            .map_or((0, src.len()), |b| (b.start_byte(), b.end_byte())),
+        start_byte: node.start_byte(),
+        result_tested: result_tested(node, anc, src, scope),
     })
+}
+
+/// Is the stored result tested for absence after the call (`if (!row)`, `row === null`,
+/// `if (row)`)?
+fn result_tested(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bool {
+    let (Some((decl, var)), Some(scope)) = (declared_result(node, anc, src), scope) else {
+        return false;
+    };
+    let body = &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())];
+    let bytes = body.as_bytes();
+    let mut start = 0;
+    while let Some(i) = body[start..].find(var.as_str()) {
+        let at = start + i;
+        let end = at + var.len();
+        start = end;
+        if at > 0 && is_ident_byte(bytes[at - 1]) || end < bytes.len() && is_ident_byte(bytes[end])
+        {
+            continue;
+        }
+        let before = body[..at].trim_end();
+        let after = body[end..].trim_start();
+        let compared = [
+            "=== null",
+            "== null",
+            "!== null",
+            "!= null",
+            "=== undefined",
+            "!== undefined",
+        ]
+        .iter()
+        .any(|t| after.starts_with(t));
+        let bare_if = before.ends_with("if (") && after.starts_with(')');
+        if before.ends_with('!') || compared || bare_if {
+            return true;
+        }
+    }
+    false
 }
 
 /// The value of `key: value` (or shorthand `key`) in an object literal.
@@ -1590,6 +1666,7 @@ fn method_info(
             .any(|ch| ch.kind() == "accessibility_modifier" && text(ch, src) == "private");
     let mut params = Vec::new();
     let mut parent_param = None;
+    let mut request_params = Vec::new();
     if let Some(list) = member.child_by_field_name("parameters") {
         let mut c = list.walk();
         for p in list.named_children(&mut c) {
@@ -1598,11 +1675,19 @@ fn method_info(
             };
             let param = text(pattern, src).to_string();
             let mut d = p.walk();
-            let is_parent = p
+            let decorators: Vec<String> = p
                 .children(&mut d)
-                .any(|ch| ch.kind() == "decorator" && decorator_name(ch, src) == "Parent");
-            if resolve_field && is_parent {
+                .filter(|ch| ch.kind() == "decorator")
+                .map(|ch| decorator_name(ch, src))
+                .collect();
+            if resolve_field && decorators.iter().any(|d| d == "Parent") {
                 parent_param = Some(param.clone());
+            }
+            if decorators
+                .iter()
+                .any(|d| REQUEST_DECORATORS.contains(&d.as_str()))
+            {
+                request_params.push(param.clone());
             }
             params.push(param);
         }
@@ -1615,8 +1700,14 @@ fn method_info(
         object_keys: Vec::new(),
         parent_param,
         guards: Vec::new(),
+        request_params,
     }
 }
+
+/// Nest parameter decorators that hand a handler what the client sent.
+const REQUEST_DECORATORS: &[&str] = &[
+    "Param", "Body", "Query", "Args", "Req", "Request", "Headers",
+];
 
 fn decorator_name(decorator: Node, src: &str) -> String {
     let t = text(decorator, src).trim_start_matches('@');
