@@ -475,15 +475,20 @@ impl<'a> PrismaIndex<'a> {
             let global_number = filter.absent && matches!(call.op.as_str(), "count" | "aggregate");
             // The same values as an earlier call on the model that was safe (`update({ where:
             // { id } })` after a checked `findUnique({ where: { id } })`).
-            // The same function, also from a callback inside it (`$transaction`).
-            let same_function = |c: &PrismaCall| {
-                c.scope_start == call.scope_start || c.method.is_some() && c.method == call.method
+            // The same function, also from a callback inside it (`$transaction`), on every path
+            // to the call: in a block around it, not in a sibling `if` branch.
+            let runs_before = |c: &PrismaCall| {
+                let same_function = c.scope_start == call.scope_start
+                    || c.method.is_some() && c.method == call.method;
+                same_function
+                    && c.line < call.line
+                    && c.block.0 <= call.start_byte
+                    && call.start_byte < c.block.1
             };
             let same_as_safe = !filter.values.is_empty()
                 && safe.iter().any(|(f, c)| {
                     *f == file
-                        && same_function(c)
-                        && c.line < call.line
+                        && runs_before(c)
                         && c.accessor == call.accessor
                         && filter.values.iter().all(|v| c.filter.values.contains(v))
                 });
@@ -576,10 +581,7 @@ impl<'a> PrismaIndex<'a> {
             let vouched = |v: &str| {
                 vouching.iter().any(|(f, c)| {
                     *f == file
-                        && c.line < call.line
-                        && same_function(c)
-                        && c.block.0 <= call.start_byte
-                        && call.start_byte < c.block.1
+                        && runs_before(c)
                         && c.filter
                             .values
                             .iter()
@@ -669,7 +671,10 @@ impl<'a> PrismaIndex<'a> {
                 Some((class, method)) if !variable.is_empty() => variable
                     .iter()
                     .copied()
-                    .filter(|v| provenance.origin(file, class, method, v) == Origin::Parameter)
+                    .filter(|v| {
+                        let loader = read && call.returned;
+                        provenance.origin(file, class, method, v, loader) == Origin::Parameter
+                    })
                     .collect(),
                 _ => Vec::new(),
             };

@@ -105,6 +105,9 @@ pub struct Provenance {
     sites: BTreeMap<(String, String), Vec<(usize, MethodCall)>>,
     /// What code names the request or its validated input (`req`, `parsedInput`).
     request_names: Vec<String>,
+    /// Calls (file, line) whose caller reads the tenant of the row they return (`const
+    /// survey = await getSurvey(id); if (!hasPermission(auth, survey.workspaceId)) …`).
+    tenant_read_after: BTreeSet<(usize, usize)>,
 }
 
 /// Where a value a query filters by comes from, as far as the calls seen show.
@@ -320,6 +323,9 @@ impl Provenance {
                         None => continue,
                     },
                 };
+                if c.result_fields.iter().any(|x| tenant_field(x)) {
+                    p.tenant_read_after.insert((file, c.line));
+                }
                 let key = (class_key(file, &c.class), c.caller.clone());
                 if let Some((info, params)) = validators.get(&(owner.clone(), c.method.as_str())) {
                     let passed = params
@@ -433,9 +439,23 @@ impl Provenance {
     }
 
     /// Where `expr`, a value in class.method of `file`, comes from: the request, a parameter
-    /// no caller seen feeds from one, or something else.
-    pub fn origin(&self, file: usize, class: &str, method: &str, expr: &str) -> Origin {
-        self.origin_at(&class_key(file, class), method, expr, &mut Vec::new())
+    /// no caller seen feeds from one, or something else. For a `loader` (a read whose row the
+    /// function returns), a caller that reads the row's tenant before using it is no feed.
+    pub fn origin(
+        &self,
+        file: usize,
+        class: &str,
+        method: &str,
+        expr: &str,
+        loader: bool,
+    ) -> Origin {
+        self.origin_at(
+            &class_key(file, class),
+            method,
+            expr,
+            loader,
+            &mut Vec::new(),
+        )
     }
 
     fn origin_at(
@@ -443,6 +463,7 @@ impl Provenance {
         class: &str,
         method: &str,
         expr: &str,
+        loader: bool,
         seen: &mut Vec<(String, String)>,
     ) -> Origin {
         let key = (class.to_string(), method.to_string());
@@ -475,10 +496,12 @@ impl Provenance {
         }
         seen.push(key.clone());
         let fed = sites.into_iter().flatten().any(|(file, site)| {
-            argument_for(info, param, site).is_some_and(|arg| {
-                let caller = class_key(*file, &site.class);
-                self.origin_at(&caller, &site.caller, &arg, seen) == Origin::Request
-            })
+            let checked = loader && self.tenant_read_after.contains(&(*file, site.line));
+            !checked
+                && argument_for(info, param, site).is_some_and(|arg| {
+                    let caller = class_key(*file, &site.class);
+                    self.origin_at(&caller, &site.caller, &arg, false, seen) == Origin::Request
+                })
         });
         if fed {
             Origin::Request
