@@ -5,7 +5,7 @@
 //! folder). Each application uses the project inside its folder, else the nearest one above
 //! it, else the only one in the repository when it depends on Prisma.
 
-use super::provenance::{base_identifier, is_constant, CheckNames, Origin, Provenance};
+use super::provenance::{base_identifier, is_constant, CheckNames, Origin, Provenance, Voucher};
 use super::{Analyzer, Site};
 use crate::facts::prisma_calls::{principal_value, PrismaCall, PrismaFacts};
 use crate::facts::prisma_schema::{Field, IndexKind, Model};
@@ -321,12 +321,38 @@ impl<'a> PrismaIndex<'a> {
             verbs: option("check_verbs"),
             words: lowered("access_words"),
         };
+        let vouchers = calls
+            .iter()
+            .filter(|(_, call, m)| vouches(call, m.model, &is_tenant, &owner_fields))
+            .filter_map(|&(file, call, _)| {
+                let (class, method) = call.method.clone()?;
+                let names = call
+                    .filter
+                    .values
+                    .iter()
+                    .map(|(_, v)| v)
+                    .chain(&call.filter.nested_values)
+                    .map(|v| (v.trim(), base_identifier(v)))
+                    // `dataroomId`, `{ in: ids }`: not a member of another object (`req.query.id`).
+                    .filter(|(v, base)| !base.is_empty() && (v == base || v.starts_with('{')))
+                    .map(|(_, base)| base.to_string())
+                    .collect();
+                Some(Voucher {
+                    file,
+                    class,
+                    method,
+                    place: call.place,
+                    names,
+                })
+            })
+            .collect();
         let provenance = Provenance::build(
             &all_facts,
             &tenant_named,
             &is_tenant,
             check_names,
             option("request_names"),
+            vouchers,
         );
         let mut sites = Vec::new();
         let mut by_file: BTreeMap<usize, Vec<&PrismaCall>> = BTreeMap::new();
@@ -336,36 +362,14 @@ impl<'a> PrismaIndex<'a> {
         // Calls of the current file judged safe so far, for "a write by the same id after a
         // checked fetch" (calls come file by file).
         let mut safe: Vec<(usize, &PrismaCall)> = Vec::new();
-        // Reads of the current file scoped by the tenant (or the acting user) whose row the
-        // code kept: the ids they were given belong to the tenant from then on
-        // (`const dataroom = await findUnique({ where: { id: dataroomId, teamId } })`, then
-        // `viewerGroup.findMany({ where: { dataroomId } })`).
-        let mut vouching: Vec<(usize, &PrismaCall)> = Vec::new();
         for &(file, call, m) in &calls {
             if safe.last().is_some_and(|(f, _)| *f != file) {
                 safe.clear();
-            }
-            if vouching.last().is_some_and(|(f, _)| *f != file) {
-                vouching.clear();
             }
             if !operations.contains(&call.op) || exempt.is_match(&self.files[file].rel) {
                 continue;
             }
             let model = m.model;
-            // A row the code tested or read: a missing row stops the function.
-            let kept = call.result_tested || call.result_checked || !call.result_fields.is_empty();
-            // A tenant looked up by its id with a relation condition (`team.findUnique({
-            // where: { id: teamId, documents: { some: { id: docId } } } })`): an ownership check.
-            if kept
-                && is_tenant(&format!("{}id", model.name))
-                && call
-                    .filter
-                    .constrained
-                    .iter()
-                    .any(|p| p.len() == 1 && p[0] == "id")
-            {
-                vouching.push((file, call));
-            }
             // A tenant field is required, or the foreign key of a relation: an optional
             // `tenantId String?` with no relation is an attribute the app stores for its
             // customers, not the boundary it authorizes by.
@@ -480,10 +484,7 @@ impl<'a> PrismaIndex<'a> {
             let runs_before = |c: &PrismaCall| {
                 let same_function = c.scope_start == call.scope_start
                     || c.method.is_some() && c.method == call.method;
-                same_function
-                    && c.line < call.line
-                    && c.block.0 <= call.start_byte
-                    && call.start_byte < c.block.1
+                same_function && c.place.dominates(&call.place)
             };
             let same_as_safe = !filter.values.is_empty()
                 && safe.iter().any(|(f, c)| {
@@ -517,10 +518,15 @@ impl<'a> PrismaIndex<'a> {
                 call.method.as_ref().is_some_and(|(class, method)| {
                     let base = base_identifier(v);
                     provenance.is_row(file, class, method, base)
-                        || provenance.authorized(file, class, method, base, call.line)
-                        || provenance.tenant_compared(file, class, method, base, call.line, &|f| {
-                            is_tenant(f) || tenant_relations.contains(&f)
-                        })
+                        || provenance.authorized(file, class, method, base, &call.place)
+                        || provenance.tenant_compared(
+                            file,
+                            class,
+                            method,
+                            base,
+                            &call.place,
+                            &|f| is_tenant(f) || tenant_relations.contains(&f),
+                        )
                         || call.row_aliases.iter().any(|(alias, rows)| {
                             alias == base && provenance.is_row(file, class, method, rows)
                         })
@@ -578,21 +584,6 @@ impl<'a> PrismaIndex<'a> {
                     ok(v) && (related || named)
                 })
             };
-            let vouched = |v: &str| {
-                vouching.iter().any(|(f, c)| {
-                    *f == file
-                        && runs_before(c)
-                        && c.filter
-                            .values
-                            .iter()
-                            .map(|(_, x)| x)
-                            .chain(&c.filter.nested_values)
-                            .any(|x| x.trim() == v.trim())
-                })
-            };
-            let from_vouched = !variable.is_empty() && variable.iter().all(|v| vouched(v))
-                || pinned_by(&vouched)
-                || under_tenant_parent(&vouched);
             let from_fetched_row = !variable.is_empty() && variable.iter().all(|v| row_based(v))
                 || pinned_by(&row_based)
                 || under_tenant_parent(&row_based);
@@ -640,12 +631,8 @@ impl<'a> PrismaIndex<'a> {
                     call.returned && provenance.guard_lookup(file, class, method)
                         || provenance.is_check(method)
                 });
-            if kept && (scoped || by_owner || by_unique) {
-                vouching.push((file, call));
-            }
             if scoped
                 || for_guard
-                || from_vouched
                 || by_unique
                 || by_token
                 || checked_after
@@ -1030,6 +1017,32 @@ fn client_call(call: &PrismaCall) -> String {
 }
 
 /// Is the field the foreign key of a relation to the User model?
+/// Does this read tie the ids it is given to the tenant, for the code after it? It is scoped
+/// by a tenant field (also through a relation or a compound key), looks a tenant up by its id
+/// (`team.findUnique({ where: { id: teamId, folders: { some: { id: folderId } } } })`), or
+/// keeps to the acting user's rows; or the code compares the row's tenant after it. And the
+/// code tests or reads the row: a missing row stops it.
+fn vouches(
+    call: &PrismaCall,
+    model: &Model,
+    is_tenant: &dyn Fn(&str) -> bool,
+    owner_fields: &[String],
+) -> bool {
+    let kept = call.result_tested || call.result_checked || !call.result_fields.is_empty();
+    if !kept || !call.op.starts_with("find") {
+        return false;
+    }
+    let constrained = expand_compound_keys(model, &call.filter.constrained);
+    let tenant_root = is_tenant(&format!("{}id", model.name));
+    constrained.iter().any(|path| {
+        path.iter().any(|p| is_tenant(p))
+            || tenant_root && path.len() == 1 && path[0] == "id"
+            || path
+                .last()
+                .is_some_and(|l| owner_fields.contains(&l.to_lowercase()))
+    }) || call.result_fields.iter().any(|f| is_tenant(f))
+}
+
 /// Paths with a compound id or unique key given whole (`where: { id_userId }`, the key
 /// shorthand of `@@id([id, userId])`) also constrain each of the key's fields.
 fn expand_compound_keys(model: &Model, constrained: &[Vec<String>]) -> Vec<Vec<String>> {

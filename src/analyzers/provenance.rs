@@ -7,7 +7,9 @@
 //! controller or resolver are not seen, so it counts as trusted only when all its seen callers
 //! are.
 
-use crate::facts::prisma_calls::{principal_value, MethodCall, MethodInfo, PrismaFacts, PRINCIPAL};
+use crate::facts::prisma_calls::{
+    principal_value, MethodCall, MethodInfo, Place, PrismaFacts, PRINCIPAL,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// (class, method, parameter name). Functions outside classes have class `#<file index>`:
@@ -78,11 +80,23 @@ fn arg_names(arg: &str) -> Vec<String> {
 /// A call a method makes that vouches for the values it is passed: an access check, or a
 /// helper whose stored result is read after (`fields`, the members read from it).
 struct EarlierCall {
-    line: usize,
+    place: Place,
     /// The names its arguments pass.
     passed: Vec<String>,
     check: bool,
     fields: Vec<String>,
+}
+
+/// A read scoped by the tenant (or the acting user, or a unique key) whose row the code
+/// tests: the ids it was given belong to the tenant after it (`const dataroom = await
+/// findUnique({ where: { id: dataroomId, teamId } }); if (!dataroom) return …`).
+pub struct Voucher {
+    pub file: usize,
+    pub class: String,
+    pub method: String,
+    pub place: Place,
+    /// The identifiers its filter compares with.
+    pub names: Vec<String>,
 }
 
 #[derive(Default)]
@@ -105,7 +119,7 @@ pub struct Provenance {
     sites: BTreeMap<(String, String), Vec<(usize, MethodCall)>>,
     /// What code names the request or its validated input (`req`, `parsedInput`).
     request_names: Vec<String>,
-    /// Calls (file, line) whose caller reads the tenant of the row they return (`const
+    /// Calls (file, start byte) whose caller reads the tenant of the row they return (`const
     /// survey = await getSurvey(id); if (!hasPermission(auth, survey.workspaceId)) …`).
     tenant_read_after: BTreeSet<(usize, usize)>,
 }
@@ -186,12 +200,24 @@ impl Provenance {
         tenant_field: &dyn Fn(&str) -> bool,
         names: CheckNames,
         request_names: Vec<String>,
+        vouchers: Vec<Voucher>,
     ) -> Provenance {
         let mut p = Provenance {
             names,
             request_names,
             ..Provenance::default()
         };
+        for v in vouchers {
+            p.earlier
+                .entry((class_key(v.file, &v.class), v.method))
+                .or_default()
+                .push(EarlierCall {
+                    place: v.place,
+                    passed: v.names,
+                    check: true,
+                    fields: Vec::new(),
+                });
+        }
         for &(file, f) in facts {
             for c in &f.method_calls {
                 let key = (class_key(file, &c.class), c.caller.clone());
@@ -200,7 +226,7 @@ impl Provenance {
                     // A check vouches for its object arguments' values too (`{ boardId }`).
                     let named = c.named_args.iter().flat_map(|(_, v)| arg_names(v));
                     p.earlier.entry(key.clone()).or_default().push(EarlierCall {
-                        line: c.line,
+                        place: c.place,
                         passed: args().chain(named).collect(),
                         check: true,
                         fields: Vec::new(),
@@ -208,7 +234,7 @@ impl Provenance {
                 }
                 if !c.result_fields.is_empty() {
                     p.earlier.entry(key).or_default().push(EarlierCall {
-                        line: c.line,
+                        place: c.place,
                         passed: args().collect(),
                         check: false,
                         fields: c.result_fields.clone(),
@@ -324,7 +350,7 @@ impl Provenance {
                     },
                 };
                 if c.result_fields.iter().any(|x| tenant_field(x)) {
-                    p.tenant_read_after.insert((file, c.line));
+                    p.tenant_read_after.insert((file, c.place.at));
                 }
                 let key = (class_key(file, &c.class), c.caller.clone());
                 if let Some((info, params)) = validators.get(&(owner.clone(), c.method.as_str())) {
@@ -334,7 +360,7 @@ impl Provenance {
                         .flat_map(|a| arg_names(&a))
                         .collect();
                     p.earlier.entry(key.clone()).or_default().push(EarlierCall {
-                        line: c.line,
+                        place: c.place,
                         passed,
                         check: true,
                         fields: Vec::new(),
@@ -496,7 +522,7 @@ impl Provenance {
         }
         seen.push(key.clone());
         let fed = sites.into_iter().flatten().any(|(file, site)| {
-            let checked = loader && self.tenant_read_after.contains(&(*file, site.line));
+            let checked = loader && self.tenant_read_after.contains(&(*file, site.place.at));
             !checked
                 && argument_for(info, param, site).is_some_and(|arg| {
                     let caller = class_key(*file, &site.class);
@@ -543,7 +569,7 @@ impl Provenance {
                 .iter()
                 .any(|(alias, from)| alias == base && rows(from))
             || self.is_principal(file, &site.class, &site.caller, arg)
-            || self.authorized(file, &site.class, &site.caller, base, site.line)
+            || self.authorized(file, &site.class, &site.caller, base, &site.place)
             || self.names.is_check(&site.caller)
             || self.guarded(file, &site.class, &site.caller, arg)
     }
@@ -557,37 +583,37 @@ impl Provenance {
             })
     }
 
-    /// The calls class.method of `file` made before `line` that were passed `var`.
+    /// The calls class.method of `file` made on every path to `at` that were passed `var`.
     fn passed_before<'s>(
         &'s self,
         file: usize,
         class: &str,
         method: &str,
         var: &'s str,
-        line: usize,
+        at: &'s Place,
     ) -> impl Iterator<Item = &'s EarlierCall> + 's {
         self.earlier
             .get(&(class_key(file, class), method.to_string()))
             .into_iter()
             .flatten()
-            .filter(move |c| c.line < line && c.passed.iter().any(|p| p == var))
+            .filter(move |c| c.place.dominates(at) && c.passed.iter().any(|p| p == var))
     }
 
-    /// Did class.method of `file` pass `var` to an access check before `line`
-    /// (`if (!(await canUpdateBoard(auth, boardId))) return unauthorized();`)?
+    /// Did class.method of `file` pass `var` to an access check, a validator or a scoped read
+    /// before `at` (`if (!(await canUpdateBoard(auth, boardId))) return unauthorized();`)?
     pub fn authorized(
         &self,
         file: usize,
         class: &str,
         method: &str,
         var: &str,
-        line: usize,
+        at: &Place,
     ) -> bool {
-        self.passed_before(file, class, method, var, line)
+        self.passed_before(file, class, method, var, at)
             .any(|c| c.check)
     }
 
-    /// Did class.method of `file`, before `line`, fetch the row `var` names through a helper
+    /// Did class.method of `file`, before `at`, fetch the row `var` names through a helper
     /// and read a member `tenant` accepts from it (`const sub = await
     /// this.getCollection(nextID); if (coll.teamID !== sub.right.teamID) return …`)?
     pub fn tenant_compared(
@@ -596,10 +622,10 @@ impl Provenance {
         class: &str,
         method: &str,
         var: &str,
-        line: usize,
+        at: &Place,
         tenant: &dyn Fn(&str) -> bool,
     ) -> bool {
-        self.passed_before(file, class, method, var, line)
+        self.passed_before(file, class, method, var, at)
             .any(|c| c.fields.iter().any(|f| tenant(f)))
     }
 

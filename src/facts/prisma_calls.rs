@@ -106,10 +106,7 @@ pub struct PrismaCall {
     pub result_fields: Vec<String>,
     /// The keys of a literal `select` (`select: { slug: true }`): the columns the rows carry.
     pub selected: Vec<String>,
-    /// Byte range of the innermost block around the call: a call in a block around another
-    /// runs before it on every path (a call in a sibling `if` branch does not).
-    pub block: (usize, usize),
-    pub start_byte: usize,
+    pub place: Place,
     /// The stored result is tested before use (`if (!row) return`, `row === null`).
     pub result_tested: bool,
 }
@@ -163,6 +160,33 @@ pub struct MethodInfo {
     pub request_params: Vec<String>,
 }
 
+/// Where a call sits: its start byte and the byte range of the innermost block around it.
+/// A call in a block around another runs before it on every path (one in a sibling `if`
+/// branch does not).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Place {
+    pub at: usize,
+    pub block: (usize, usize),
+}
+
+impl Place {
+    fn of(node: Node, anc: &[Node], src: &str) -> Place {
+        Place {
+            at: node.start_byte(),
+            block: anc
+                .iter()
+                .rev()
+                .find(|n| n.kind() == "statement_block")
+                .map_or((0, src.len()), |b| (b.start_byte(), b.end_byte())),
+        }
+    }
+
+    /// Does code at this place run before `later` on every path to it (same function)?
+    pub fn dominates(&self, later: &Place) -> bool {
+        self.at < later.at && self.block.0 <= later.at && later.at < self.block.1
+    }
+}
+
 /// A call of a method on `this` (target None) or on an injected field (`this.service.m()`),
 /// or of a plain function (`free`: `updateFolder({ folderId: folder.id })`), made inside a
 /// method or a named function (class "" for a function).
@@ -186,6 +210,7 @@ pub struct MethodCall {
     /// Members read from the stored result later in the function, through wrappers
     /// (`sub.right.teamID`): a tenant compared after a helper fetched the row.
     pub result_fields: Vec<String>,
+    pub place: Place,
 }
 
 /// Strips `await`, parentheses, `as T`, `!` and `satisfies T` around an expression.
@@ -562,6 +587,7 @@ fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
                 .copied();
             result_fields(node, anc, src, scope, true)
         },
+        place: Place::of(node, anc, src),
     })
 }
 
@@ -695,12 +721,7 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         row_aliases: row_aliases(anc, src),
         scope_start: scope.map(|s| s.start_byte()).unwrap_or(0),
         selected,
-        block: anc
-            .iter()
-            .rev()
-            .find(|n| n.kind() == "statement_block")
-            .map_or((0, src.len()), |b| (b.start_byte(), b.end_byte())),
-        start_byte: node.start_byte(),
+        place: Place::of(node, anc, src),
         result_tested: result_tested(node, anc, src, scope),
     })
 }
