@@ -518,7 +518,7 @@ impl<'a> PrismaIndex<'a> {
                 call.method.as_ref().is_some_and(|(class, method)| {
                     let base = base_identifier(v);
                     provenance.is_row(file, class, method, base)
-                        || provenance.authorized(file, class, method, base, &call.place)
+                        || provenance.authorized(file, class, method, v, &call.place)
                         || provenance.tenant_compared(
                             file,
                             class,

@@ -225,9 +225,25 @@ impl Provenance {
                 if p.names.is_check_call(c) {
                     // A check vouches for its object arguments' values too (`{ boardId }`).
                     let named = c.named_args.iter().flat_map(|(_, v)| arg_names(v));
+                    let mut passed: Vec<String> = args().chain(named).collect();
+                    // And for what the tenant it checks was looked up from: `const orgId =
+                    // await getOrganizationIdFromInviteId(parsedInput.inviteId); await
+                    // checkAuthorization({ organizationId: orgId, … })`.
+                    let looked_up: Vec<String> = f
+                        .method_calls
+                        .iter()
+                        .filter(|l| {
+                            l.class == c.class
+                                && l.caller == c.caller
+                                && l.place.dominates(&c.place)
+                                && l.result.iter().any(|r| passed.contains(r))
+                        })
+                        .flat_map(|l| l.args.iter().map(|a| a.trim().to_string()))
+                        .collect();
+                    passed.extend(looked_up);
                     p.earlier.entry(key.clone()).or_default().push(EarlierCall {
                         place: c.place,
-                        passed: args().chain(named).collect(),
+                        passed,
                         check: true,
                         fields: Vec::new(),
                     });
@@ -569,7 +585,7 @@ impl Provenance {
                 .iter()
                 .any(|(alias, from)| alias == base && rows(from))
             || self.is_principal(file, &site.class, &site.caller, arg)
-            || self.authorized(file, &site.class, &site.caller, base, &site.place)
+            || self.authorized(file, &site.class, &site.caller, arg, &site.place)
             || self.names.is_check(&site.caller)
             || self.guarded(file, &site.class, &site.caller, arg)
     }
@@ -599,18 +615,22 @@ impl Provenance {
             .filter(move |c| c.place.dominates(at) && c.passed.iter().any(|p| p == var))
     }
 
-    /// Did class.method of `file` pass `var` to an access check, a validator or a scoped read
-    /// before `at` (`if (!(await canUpdateBoard(auth, boardId))) return unauthorized();`)?
+    /// Did class.method of `file` pass `expr` (or the identifier it is built on) to an access
+    /// check, a validator or a scoped read before `at` (`if (!(await canUpdateBoard(auth,
+    /// boardId))) return unauthorized();`)?
     pub fn authorized(
         &self,
         file: usize,
         class: &str,
         method: &str,
-        var: &str,
+        expr: &str,
         at: &Place,
     ) -> bool {
-        self.passed_before(file, class, method, var, at)
-            .any(|c| c.check)
+        let whole = expr.trim();
+        [base_identifier(expr), whole].iter().any(|var| {
+            self.passed_before(file, class, method, var, at)
+                .any(|c| c.check)
+        })
     }
 
     /// Did class.method of `file`, before `at`, fetch the row `var` names through a helper

@@ -171,13 +171,13 @@ pub struct Place {
 
 impl Place {
     fn of(node: Node, anc: &[Node], src: &str) -> Place {
+        // A `try` body runs before what follows the `try` (a throw leaves for the `catch`).
+        let block = (0..anc.len()).rev().find(|&i| {
+            anc[i].kind() == "statement_block" && (i == 0 || anc[i - 1].kind() != "try_statement")
+        });
         Place {
             at: node.start_byte(),
-            block: anc
-                .iter()
-                .rev()
-                .find(|n| n.kind() == "statement_block")
-                .map_or((0, src.len()), |b| (b.start_byte(), b.end_byte())),
+            block: block.map_or((0, src.len()), |i| (anc[i].start_byte(), anc[i].end_byte())),
         }
     }
 
