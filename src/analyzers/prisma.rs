@@ -5,7 +5,9 @@
 //! folder). Each application uses the project inside its folder, else the nearest one above
 //! it, else the only one in the repository when it depends on Prisma.
 
-use super::provenance::{base_identifier, is_constant, CheckNames, Origin, Provenance, Voucher};
+use super::provenance::{
+    base_identifier, is_constant, CheckNames, Origin, Provenance, Voucher, Words,
+};
 use super::{Analyzer, Site};
 use crate::facts::prisma_calls::{principal_value, PrismaCall, PrismaFacts};
 use crate::facts::prisma_schema::{Field, IndexKind, Model};
@@ -346,14 +348,19 @@ impl<'a> PrismaIndex<'a> {
                 })
             })
             .collect();
-        let provenance = Provenance::build(
-            &all_facts,
-            &tenant_named,
-            &is_tenant,
-            check_names,
-            option("request_names"),
-            vouchers,
-        );
+        let words = Words {
+            tenant_named: &tenant_named,
+            tenant_field: &is_tenant,
+            checks: check_names,
+            request_names: option("request_names"),
+        };
+        let imports = |from: usize, to: usize| {
+            self.graph
+                .edges
+                .get(from)
+                .is_some_and(|e| e.binary_search(&to).is_ok())
+        };
+        let provenance = Provenance::build(&all_facts, words, vouchers, &imports);
         let mut sites = Vec::new();
         let mut by_file: BTreeMap<usize, Vec<&PrismaCall>> = BTreeMap::new();
         for &(file, call, _) in &calls {

@@ -87,6 +87,18 @@ struct EarlierCall {
     fields: Vec<String>,
 }
 
+/// How the code names things, from the rule's options.
+pub struct Words<'a> {
+    /// The names code gives the signed-in tenant (`workspace`): a value built on it is
+    /// trusted like a row's.
+    pub tenant_named: &'a dyn Fn(&str) -> bool,
+    /// Tenant field names (`teamId`).
+    pub tenant_field: &'a dyn Fn(&str) -> bool,
+    pub checks: CheckNames,
+    /// What code names the request or its validated input.
+    pub request_names: Vec<String>,
+}
+
 /// A read scoped by the tenant (or the acting user, or a unique key) whose row the code
 /// tests: the ids it was given belong to the tenant after it (`const dataroom = await
 /// findUnique({ where: { id: dataroomId, teamId } }); if (!dataroom) return …`).
@@ -191,17 +203,20 @@ pub fn is_constant(expr: &str) -> bool {
 }
 
 impl Provenance {
-    /// From the Prisma facts of a unit's files, each with its file index. `tenant_named`
-    /// accepts the names code gives the signed-in tenant (`workspace`): a value built on it
-    /// is trusted like a row's.
+    /// From the Prisma facts of a unit's files, each with its file index, the words of the
+    /// rule, the scoped reads found in them and the import edges between files.
     pub fn build(
         facts: &[(usize, &PrismaFacts)],
-        tenant_named: &dyn Fn(&str) -> bool,
-        tenant_field: &dyn Fn(&str) -> bool,
-        names: CheckNames,
-        request_names: Vec<String>,
+        words: Words,
         vouchers: Vec<Voucher>,
+        imports: &dyn Fn(usize, usize) -> bool,
     ) -> Provenance {
+        let Words {
+            tenant_named,
+            tenant_field,
+            checks: names,
+            request_names,
+        } = words;
         let mut p = Provenance {
             names,
             request_names,
@@ -392,9 +407,26 @@ impl Provenance {
         }
         // Does this call land in the method (class, name)? A method call lands in its own class
         // or the injected field's type; a plain call in a function of that name.
+        // Files defining each plain function: a call lands in the one its file defines or
+        // imports, or, when it imports none (a package alias), in any of them.
+        let mut defined: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (class, name) in p.methods.keys() {
+            if let Some(file) = class.strip_prefix('#').and_then(|f| f.parse().ok()) {
+                defined.entry(name.as_str()).or_default().push(file);
+            }
+        }
+        let reaches = |from: usize, to: usize| from == to || imports(from, to);
         let lands_in = |file: usize, c: &MethodCall, class: &str| -> bool {
             if c.free {
-                return class.starts_with('#');
+                let Some(target) = class
+                    .strip_prefix('#')
+                    .and_then(|f| f.parse::<usize>().ok())
+                else {
+                    return false;
+                };
+                let candidates = defined.get(c.method.as_str()).map_or(&[][..], |v| &v[..]);
+                return reaches(file, target)
+                    || !candidates.iter().any(|&other| reaches(file, other));
             }
             match &c.target {
                 None => class_key(file, &c.class) == class,
