@@ -1027,16 +1027,19 @@ fn client_call(call: &PrismaCall) -> String {
 /// Does this read tie the ids it is given to the tenant, for the code after it? It is scoped
 /// by a tenant field (also through a relation or a compound key), looks a tenant up by its id
 /// (`team.findUnique({ where: { id: teamId, folders: { some: { id: folderId } } } })`), or
-/// keeps to the acting user's rows; or the code compares the row's tenant after it. And the
-/// code tests or reads the row: a missing row stops it.
+/// keeps to the acting user's rows; or the code compares the row's tenant after it.
 fn vouches(
     call: &PrismaCall,
     model: &Model,
     is_tenant: &dyn Fn(&str) -> bool,
     owner_fields: &[String],
 ) -> bool {
-    let kept = call.result_tested || call.result_checked || !call.result_fields.is_empty();
-    if !kept || !call.op.starts_with("find") {
+    // One row, which the code tests or reads so that a missing row stops it (a list of rows
+    // vouches for none of the ids it was asked for).
+    let single = matches!(call.op.as_str(), "findUnique" | "findFirst");
+    let throws = matches!(call.op.as_str(), "findUniqueOrThrow" | "findFirstOrThrow");
+    let kept = throws || single && (call.result_tested || call.result_checked);
+    if !kept {
         return false;
     }
     let constrained = expand_compound_keys(model, &call.filter.constrained);
@@ -1127,5 +1130,11 @@ mod tests {
         assert!(principal_value("user.id"));
         assert!(!principal_value("dto.userId"));
         assert!(!principal_value("input.email"));
+        // Values the server keeps in the session, not ones the caller sends.
+        assert!(principal_value("session.viewId"));
+        assert!(principal_value("req.session.userId"));
+        assert!(principal_value("dataroomSession.viewerId"));
+        assert!(!principal_value("sessionId"));
+        assert!(!principal_value("body.session"));
     }
 }

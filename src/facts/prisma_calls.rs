@@ -107,7 +107,8 @@ pub struct PrismaCall {
     /// The keys of a literal `select` (`select: { slug: true }`): the columns the rows carry.
     pub selected: Vec<String>,
     pub place: Place,
-    /// The stored result is tested before use (`if (!row) return`, `row === null`).
+    /// The stored result is tested before use (`if (!row) return`, `row === null`), or read
+    /// in a way that throws when it is missing (`row.name`).
     pub result_tested: bool,
 }
 
@@ -251,12 +252,19 @@ pub const KINDS: &[&str] = &[
 /// The base `derived` records for a local holding the acting user's id (`auth.user.id`).
 pub const PRINCIPAL: &str = "@user";
 
-/// A value of the authenticated principal: `ctx.user.email`, `req.user?.id`, `user.id`.
+/// A value of the authenticated principal: `ctx.user.email`, `req.user?.id`, `user.id`; or
+/// of the server-side session (`session.viewId`, `req.session.userId`, `dataroomSession.
+/// viewerId`): the server stored it, the caller cannot choose it.
 pub fn principal_value(value: &str) -> bool {
     let v = value.trim().replace("?.", ".");
-    ["user.id", "user.email", "user.uid", "user.userId"]
-        .iter()
-        .any(|tail| v == *tail || v.ends_with(&format!(".{tail}")))
+    let session = v.split('.').rev().skip(1).any(|part| {
+        let part = part.to_ascii_lowercase();
+        part == "session" || part.ends_with("session") && !part.ends_with("getsession")
+    });
+    session
+        || ["user.id", "user.email", "user.uid", "user.userId"]
+            .iter()
+            .any(|tail| v == *tail || v.ends_with(&format!(".{tail}")))
 }
 
 /// One node of the walk; `ancestors` are the node's ancestors, the root first.
@@ -727,7 +735,7 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
 }
 
 /// Is the stored result tested for absence after the call (`if (!row)`, `row === null`,
-/// `if (row)`)?
+/// `if (row)`), or read in a way that throws when it is missing (`row.name`)?
 fn result_tested(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bool {
     let (Some((decl, var)), Some(scope)) = (declared_result(node, anc, src), scope) else {
         return false;
@@ -756,7 +764,9 @@ fn result_tested(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bo
         .iter()
         .any(|t| after.starts_with(t));
         let bare_if = before.ends_with("if (") && after.starts_with(')');
-        if before.ends_with('!') || compared || bare_if {
+        // `row.name` (also `row!.name`) throws on a missing row; `row?.name` does not.
+        let dereferenced = body[end..].starts_with('.') || body[end..].starts_with("!.");
+        if before.ends_with('!') || compared || bare_if || dereferenced {
             return true;
         }
     }
