@@ -50,7 +50,7 @@ impl CheckNames {
     fn is_check_call(&self, c: &MethodCall) -> bool {
         let (first, _) = Self::first_word(&c.method);
         self.is_check(&c.method)
-            || c.target.as_ref().is_some_and(|t| {
+            || c.target.as_ref().or(c.object.as_ref()).is_some_and(|t| {
                 let t = t.to_ascii_lowercase();
                 self.words.iter().any(|w| t.contains(w.as_str()))
                     && self.prefixes.iter().chain(&self.verbs).any(|v| v == first)
@@ -372,13 +372,16 @@ impl Provenance {
         }
         for &(file, f) in facts {
             for c in &f.method_calls {
-                let owner = match (&c.target, c.free) {
-                    (_, true) => String::new(),
-                    (None, false) => class_key(file, &c.class),
-                    (Some(field), false) => match injected.get(&(c.class.clone(), field.clone())) {
-                        Some(ty) => ty.clone(),
-                        None => continue,
-                    },
+                let owner = match (&c.object, &c.target, c.free) {
+                    (Some(object), _, _) => object.clone(),
+                    (None, _, true) => String::new(),
+                    (None, None, false) => class_key(file, &c.class),
+                    (None, Some(field), false) => {
+                        match injected.get(&(c.class.clone(), field.clone())) {
+                            Some(ty) => ty.clone(),
+                            None => continue,
+                        }
+                    }
                 };
                 if c.result_fields.iter().any(|x| tenant_field(x)) {
                     p.tenant_read_after.insert((file, c.place.at));
@@ -427,6 +430,9 @@ impl Provenance {
                 let candidates = defined.get(c.method.as_str()).map_or(&[][..], |v| &v[..]);
                 return reaches(file, target)
                     || !candidates.iter().any(|&other| reaches(file, other));
+            }
+            if let Some(object) = &c.object {
+                return object == class;
             }
             match &c.target {
                 None => class_key(file, &c.class) == class,

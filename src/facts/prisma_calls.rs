@@ -189,13 +189,15 @@ impl Place {
 }
 
 /// A call of a method on `this` (target None) or on an injected field (`this.service.m()`),
-/// or of a plain function (`free`: `updateFolder({ folderId: folder.id })`), made inside a
+/// on a variable (`object`), or of a plain function (`free`: `updateFolder({ folderId: folder.id })`), made inside a
 /// method or a named function (class "" for a function).
 #[derive(Debug, Clone)]
 pub struct MethodCall {
     pub class: String,
     pub caller: String,
     pub target: Option<String>,
+    /// `conversationService.get(id)`: the variable named (an object literal of methods).
+    pub object: Option<String>,
     pub method: String,
     pub free: bool,
     pub args: Vec<String>,
@@ -247,6 +249,7 @@ pub const KINDS: &[&str] = &[
     "variable_declarator",
     "assignment_expression",
     "function_declaration",
+    "method_definition",
 ];
 
 /// The base `derived` records for a local holding the acting user's id (`auth.user.id`).
@@ -297,6 +300,15 @@ pub fn visit(node: Node, ancestors: &[Node], src: &str, facts: &mut PrismaFacts)
         "function_declaration" => {
             if let Some(f) = function_info(node, src) {
                 facts.methods.push(f);
+            }
+        }
+        // A method of an object literal (class methods are read with their class).
+        "method_definition" if node.parent().is_some_and(|p| p.kind() == "object") => {
+            let name = node.child_by_field_name("name").map(|n| text(n, src));
+            if let (Some(name), Some(owner)) = (name, method_owner(ancestors, src)) {
+                facts
+                    .methods
+                    .push(method_info(node, src, &owner, name, false));
             }
         }
         _ => {}
@@ -546,23 +558,25 @@ fn derived_local(node: Node, anc: &[Node], src: &str) -> Vec<(String, String, St
 fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
     // `await this.m<T>(x)` parses with the await inside the call's function.
     let function = unwrap_expr(node.child_by_field_name("function")?);
-    let (target, method, free) = match function.kind() {
-        "identifier" => (None, text(function, src).to_string(), true),
+    let (target, object, method, free) = match function.kind() {
+        "identifier" => (None, None, text(function, src).to_string(), true),
         "member_expression" => {
-            let object = function.child_by_field_name("object")?;
-            let target = match object.kind() {
-                "this" => None,
+            let receiver = function.child_by_field_name("object")?;
+            let (target, object) = match receiver.kind() {
+                "this" => (None, None),
                 "member_expression"
-                    if object
+                    if receiver
                         .child_by_field_name("object")
                         .is_some_and(|o| o.kind() == "this") =>
                 {
-                    Some(text(object.child_by_field_name("property")?, src).to_string())
+                    let field = receiver.child_by_field_name("property")?;
+                    (Some(text(field, src).to_string()), None)
                 }
+                "identifier" => (None, Some(text(receiver, src).to_string())),
                 _ => return None,
             };
             let method = text(function.child_by_field_name("property")?, src).to_string();
-            (target, method, false)
+            (target, object, method, false)
         }
         _ => return None,
     };
@@ -574,6 +588,7 @@ fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
         class,
         caller,
         target,
+        object,
         method,
         free,
         args: arg_nodes
@@ -1526,14 +1541,7 @@ fn is_route_callback(anc: &[Node], src: &str) -> bool {
 fn enclosing_method(anc: &[Node], src: &str) -> Option<(String, String)> {
     if let Some(at) = anc.iter().rposition(|n| n.kind() == "method_definition") {
         let method = text(anc[at].child_by_field_name("name")?, src).to_string();
-        let class = anc[..at].iter().rev().find(|n| {
-            matches!(
-                n.kind(),
-                "class_declaration" | "abstract_class_declaration" | "class"
-            )
-        })?;
-        let name = class.child_by_field_name("name")?;
-        return Some((text(name, src).to_string(), method));
+        return Some((method_owner(&anc[..at], src)?, method));
     }
     // Code inside some function: named by the nearest named function, or else by the
     // variable the outermost function is part of (`export const route =
@@ -1561,6 +1569,18 @@ fn enclosing_method(anc: &[Node], src: &str) -> Option<(String, String)> {
         })
         .or_else(|| Some(format!("@{}", anc[outermost].start_byte())))
         .map(|name| (String::new(), name))
+}
+
+/// The class a method belongs to, or the variable an object literal of methods is stored in
+/// (`export const conversationService = { async getConversation(id) { … } }`).
+fn method_owner(anc: &[Node], src: &str) -> Option<String> {
+    anc.iter().rev().find_map(|n| match n.kind() {
+        "class_declaration" | "abstract_class_declaration" | "class" | "variable_declarator" => n
+            .child_by_field_name("name")
+            .filter(|name| matches!(name.kind(), "type_identifier" | "identifier"))
+            .map(|name| text(name, src).to_string()),
+        _ => None,
+    })
 }
 
 const HTTP_DECORATORS: &[&str] = &["Get", "Post", "Put", "Patch", "Delete", "All"];
