@@ -511,7 +511,7 @@ impl<'a> PrismaIndex<'a> {
                 .filter_map(|c| c.result_var.as_deref())
                 .collect();
             for (alias, rows) in &call.row_aliases {
-                if fetched.contains(&rows.as_str()) {
+                if fetched.contains(&base_identifier(rows)) {
                     fetched.push(alias);
                 }
             }
@@ -535,7 +535,8 @@ impl<'a> PrismaIndex<'a> {
                             &|f| is_tenant(f) || tenant_relations.contains(&f),
                         )
                         || call.row_aliases.iter().any(|(alias, rows)| {
-                            alias == base && provenance.is_row(file, class, method, rows)
+                            alias == base
+                                && provenance.is_row(file, class, method, base_identifier(rows))
                         })
                 })
             };

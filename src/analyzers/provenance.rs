@@ -621,7 +621,7 @@ impl Provenance {
             || site
                 .row_aliases
                 .iter()
-                .any(|(alias, from)| alias == base && rows(from))
+                .any(|(alias, from)| alias == base && rows(base_identifier(from)))
             || self.is_principal(file, &site.class, &site.caller, arg)
             || self.authorized(file, &site.class, &site.caller, arg, &site.place)
             || self.names.is_check(&site.caller)

@@ -1424,7 +1424,8 @@ fn result_checked(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> b
         .any(|c| c.get(1).is_some_and(|args| mentions(args.as_str(), &var)))
 }
 
-/// `for (const r of rows)` and `rows.map((r) => ...)` around the call: r stands for a row.
+/// `for (const r of rows)` and `rows.map((r) => ...)` around the call: r stands for a row
+/// (also of `row.children`).
 fn row_aliases(anc: &[Node], src: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (i, n) in anc.iter().enumerate() {
@@ -1433,7 +1434,9 @@ fn row_aliases(anc: &[Node], src: &str) -> Vec<(String, String)> {
                 let left = n.child_by_field_name("left");
                 let right = n.child_by_field_name("right").map(unwrap_expr);
                 if let (Some(l), Some(r)) = (left, right) {
-                    if l.kind() == "identifier" && r.kind() == "identifier" {
+                    if l.kind() == "identifier"
+                        && matches!(r.kind(), "identifier" | "member_expression")
+                    {
                         out.push((text(l, src).to_string(), text(r, src).to_string()));
                     }
                 }
@@ -1454,7 +1457,8 @@ fn row_aliases(anc: &[Node], src: &str) -> Vec<(String, String)> {
                 ) else {
                     continue;
                 };
-                if object.kind() != "identifier"
+                // `rows.map(…)`, also over a row's relation list (`folder.childFolders.map(…)`).
+                if !matches!(object.kind(), "identifier" | "member_expression")
                     || !matches!(text(method, src), "map" | "forEach" | "flatMap" | "filter")
                 {
                     continue;
