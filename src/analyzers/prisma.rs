@@ -713,6 +713,10 @@ impl<'a> PrismaIndex<'a> {
                 message.push_str(&format!("; {params} arrive as parameters of `{function}` and no caller the analyzer saw passes request input: make sure every caller checks the id belongs to the caller's tenant"));
                 confidence = Confidence::Medium;
             }
+            if let Some(secret) = &call.secret_gate {
+                message.push_str(&format!("; the function first compares a shared secret (`process.env.{secret}`): if only trusted servers hold it, reading across tenants may be intended, and `exempt_paths` can say so"));
+                confidence = Confidence::Medium;
+            }
             if in_review.get(&file).copied().unwrap_or(false) {
                 let how = if review.is_match(&self.files[file].rel) {
                     "this is admin, webhook or background-job code (`review_paths`)"

@@ -107,6 +107,9 @@ pub struct PrismaCall {
     /// The keys of a literal `select` (`select: { slug: true }`): the columns the rows carry.
     pub selected: Vec<String>,
     pub place: Place,
+    /// The function compared a shared secret from the environment before the call (`if
+    /// (req.query.secret !== process.env.REVALIDATE_TOKEN) return …`): the env variable.
+    pub secret_gate: Option<String>,
     /// The stored result is tested before use (`if (!row) return`, `row === null`), or read
     /// in a way that throws when it is missing (`row.name`).
     pub result_tested: bool,
@@ -745,8 +748,26 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         scope_start: scope.map(|s| s.start_byte()).unwrap_or(0),
         selected,
         place: Place::of(node, anc, src),
+        secret_gate: scope.and_then(|f| secret_gate(&src[f.start_byte()..node.start_byte()])),
         result_tested: result_tested(node, anc, src, scope),
     })
+}
+
+/// The environment secret a line of `before` compares with (`x !== process.env.CRON_SECRET`,
+/// `` === `Bearer ${process.env.API_TOKEN}` ``): machine-to-machine code checks it first.
+fn secret_gate(before: &str) -> Option<String> {
+    before
+        .lines()
+        .filter(|l| l.contains("==") || l.contains("!="))
+        .flat_map(|l| l.split("process.env.").skip(1))
+        .map(|rest| {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .find(|name| ["SECRET", "TOKEN"].iter().any(|w| name.contains(w)))
+        .map(str::to_string)
 }
 
 /// Is the stored result tested for absence after the call (`if (!row)`, `row === null`,
