@@ -1141,5 +1141,8 @@ mod tests {
         assert!(principal_value("dataroomSession.viewerId"));
         assert!(!principal_value("sessionId"));
         assert!(!principal_value("body.session"));
+        assert!(!principal_value(
+            "prisma.team.findUnique({ where: { users: { some: { userId: (session.user as U).id } } } })"
+        ));
     }
 }

@@ -735,6 +735,9 @@ impl Provenance {
         var: &str,
         named: &dyn Fn(&str) -> bool,
     ) -> bool {
+        if var.is_empty() {
+            return false;
+        }
         let key = (class_key(file, class), method.to_string());
         self.lineage(&key, var).iter().any(|n| named(n))
     }

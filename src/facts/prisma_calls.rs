@@ -262,11 +262,16 @@ pub const PRINCIPAL: &str = "@user";
 /// of the server-side session (`session.viewId`, `req.session.userId`, `dataroomSession.
 /// viewerId`): the server stored it, the caller cannot choose it.
 pub fn principal_value(value: &str) -> bool {
-    let v = value.trim().replace("?.", ".");
-    let session = v.split('.').rev().skip(1).any(|part| {
-        let part = part.to_ascii_lowercase();
-        part == "session" || part.ends_with("session") && !part.ends_with("getsession")
-    });
+    let v = value.trim().replace("?.", ".").replace("!.", ".");
+    // A plain member chain (`session.viewId`), not any text that mentions a session.
+    let chain = v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'));
+    let session = chain
+        && v.split('.').rev().skip(1).any(|part| {
+            let part = part.to_ascii_lowercase();
+            part == "session" || part.ends_with("session") && !part.ends_with("getsession")
+        });
     session
         || ["user.id", "user.email", "user.uid", "user.userId"]
             .iter()
