@@ -576,18 +576,34 @@ impl Provenance {
         }
         seen.push(key.clone());
         let fed = sites.into_iter().flatten().any(|(file, site)| {
-            let checked = loader && self.tenant_read_after.contains(&(*file, site.place.at));
-            !checked
-                && argument_for(info, param, site).is_some_and(|arg| {
-                    let caller = class_key(*file, &site.class);
-                    self.origin_at(&caller, &site.caller, &arg, false, seen) == Origin::Request
-                })
+            let Some(arg) = argument_for(info, param, site) else {
+                return false;
+            };
+            let caller = class_key(*file, &site.class);
+            // A caller that checked the id before the call; a loader's caller that reads the
+            // row's tenant, or checks the id anywhere in the function (`const s = await
+            // getSurvey(id); await checkAccess(id)` before using s).
+            let checked = self.authorized(*file, &site.class, &site.caller, &arg, &site.place)
+                || loader
+                    && (self.tenant_read_after.contains(&(*file, site.place.at))
+                        || self.checked_in(&caller, &site.caller, &arg));
+            !checked && self.origin_at(&caller, &site.caller, &arg, false, seen) == Origin::Request
         });
         if fed {
             Origin::Request
         } else {
             Origin::Parameter
         }
+    }
+
+    /// Does class.method pass `expr` (or its base) to an access check anywhere?
+    fn checked_in(&self, class: &str, method: &str, expr: &str) -> bool {
+        let names = [base_identifier(expr), expr.trim()];
+        self.earlier
+            .get(&(class.to_string(), method.to_string()))
+            .into_iter()
+            .flatten()
+            .any(|c| c.check && c.passed.iter().any(|p| names.contains(&p.as_str())))
     }
 
     /// `var` and the locals it is built on, in class.method (bounded: locals can refer to
