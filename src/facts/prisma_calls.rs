@@ -1583,21 +1583,22 @@ fn enclosing_method(anc: &[Node], src: &str) -> Option<(String, String)> {
             "arrow_function" | "function_expression" | "function" | "function_declaration"
         )
     };
-    let inside = anc.iter().rposition(is_function)?;
+    // A closure inside a function is part of it: it sees the function's locals.
     let outermost = anc.iter().position(is_function)?;
-    anc[..=inside]
-        .iter()
-        .rev()
-        .find_map(|n| named_function(*n, src).map(|(name, _)| name))
+    let function = anc[outermost];
+    let declared = (function.kind() == "function_declaration")
+        .then(|| function.child_by_field_name("name"))
+        .flatten();
+    declared
         .or_else(|| {
             anc[..outermost]
                 .iter()
                 .rev()
                 .filter(|n| n.kind() == "variable_declarator")
                 .find_map(|n| n.child_by_field_name("name"))
-                .map(|name| text(name, src).to_string())
         })
-        .or_else(|| Some(format!("@{}", anc[outermost].start_byte())))
+        .map(|name| text(name, src).to_string())
+        .or_else(|| Some(format!("@{}", function.start_byte())))
         .map(|name| (String::new(), name))
 }
 
