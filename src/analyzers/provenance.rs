@@ -719,14 +719,16 @@ impl Provenance {
             return false;
         };
         let names = arg_names(arg);
-        // An instance-admin guard (`GqlAdminGuard`): administrators act across tenants.
-        info.guards.iter().any(|g| {
-            g.contains("Admin")
-                || self
-                    .guard_words
-                    .get(g)
-                    .is_some_and(|words| names.iter().any(|n| words.contains(n)))
-        })
+        // An instance-admin guard (`GqlAdminGuard`) or role (`@Roles(Role.ADMIN)`):
+        // administrators act across tenants.
+        info.admin
+            || info.guards.iter().any(|g| {
+                g.contains("Admin")
+                    || self
+                        .guard_words
+                        .get(g)
+                        .is_some_and(|words| names.iter().any(|n| words.contains(n)))
+            })
     }
 
     /// Is the method called only by authorization guards?

@@ -162,6 +162,8 @@ pub struct MethodInfo {
     pub guards: Vec<String>,
     /// Parameters Nest fills from the request (`@Param()`, `@Body()`, `@Args()` ...).
     pub request_params: Vec<String>,
+    /// A decorator on the method or its class admits administrators only.
+    pub admin: bool,
 }
 
 /// Where a call sits: its start byte and the byte range of the innermost block around it.
@@ -424,6 +426,7 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
         parent_param: None,
         guards: Vec::new(),
         request_params: Vec::new(),
+        admin: false,
     })
 }
 
@@ -1629,6 +1632,10 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
         .into_iter()
         .flat_map(|d| use_guards(d, src))
         .collect::<Vec<_>>();
+    let class_admin = class_decorators(class)
+        .into_iter()
+        .any(|d| admin_decorator(d, src));
+    let mut method_admin = false;
     let mut decorators: Vec<String> = Vec::new();
     let mut method_guards: Vec<String> = Vec::new();
     let mut is_guard = false;
@@ -1638,6 +1645,7 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
             "decorator" => {
                 decorators.push(decorator_name(member, src));
                 method_guards.extend(use_guards(member, src));
+                method_admin |= admin_decorator(member, src);
             }
             "method_definition" => {
                 let method = member
@@ -1653,7 +1661,9 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
                     decorators.iter().any(|d| d == "ResolveField"),
                 );
                 info.guards = class_guards.iter().chain(&method_guards).cloned().collect();
+                info.admin = class_admin || method_admin;
                 method_guards.clear();
+                method_admin = false;
                 facts.methods.push(info);
                 if method == "constructor" {
                     injected_fields(member, src, &class_name, facts);
@@ -1673,6 +1683,7 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
             _ => {
                 decorators.clear();
                 method_guards.clear();
+                method_admin = false;
             }
         }
     }
@@ -1698,6 +1709,19 @@ fn class_decorators(class: Node) -> Vec<Node> {
         out.extend(holder.children(&mut c).filter(|n| n.kind() == "decorator"));
     }
     out
+}
+
+/// Does the decorator admit administrators only (`@Roles(Role.ADMIN)`,
+/// `@HasPermission(permissions.accessAdminControl)`, `@AdminOnly()`)? A route path that
+/// mentions admin (`@Get('admin/stats')`) says nothing about who may call it.
+fn admin_decorator(decorator: Node, src: &str) -> bool {
+    let name = decorator_name(decorator, src);
+    !HTTP_DECORATORS.contains(&name.as_str())
+        && !matches!(
+            name.as_str(),
+            "Controller" | "Resolver" | "Query" | "Mutation"
+        )
+        && text(decorator, src).to_ascii_lowercase().contains("admin")
 }
 
 /// The classes a `@UseGuards(A, B)` decorator names.
@@ -1749,12 +1773,17 @@ fn method_info(
     let mut params = Vec::new();
     let mut parent_param = None;
     let mut request_params = Vec::new();
+    let mut object_keys = Vec::new();
     if let Some(list) = member.child_by_field_name("parameters") {
         let mut c = list.walk();
-        for p in list.named_children(&mut c) {
+        for (i, p) in list.named_children(&mut c).enumerate() {
             let Some(pattern) = p.child_by_field_name("pattern") else {
                 continue;
             };
+            // `addBenchmark({ dataSource, symbol }: Identifier)`: callers pass the keys.
+            if i == 0 && pattern.kind() == "object_pattern" {
+                object_keys = destructured_keys(pattern, src);
+            }
             let param = text(pattern, src).to_string();
             let mut d = p.walk();
             let decorators: Vec<String> = p
@@ -1779,10 +1808,11 @@ fn method_info(
         name: name.to_string(),
         private,
         params,
-        object_keys: Vec::new(),
+        object_keys,
         parent_param,
         guards: Vec::new(),
         request_params,
+        admin: false,
     }
 }
 
