@@ -484,15 +484,16 @@ impl<'a> PrismaIndex<'a> {
                         .any(|f| is_tenant(f) || tenant_relations.contains(&f.as_str())));
             // A total count or aggregate over the table returns a number, not rows.
             let global_number = filter.absent && matches!(call.op.as_str(), "count" | "aggregate");
-            // The same values as an earlier call on the model that was safe (`update({ where:
-            // { id } })` after a checked `findUnique({ where: { id } })`).
-            // The same function, also from a callback inside it (`$transaction`), on every path
-            // to the call: in a block around it, not in a sibling `if` branch.
+            // An earlier call of the same function, also from a callback inside it
+            // (`$transaction`), on every path to this one: in a block around it, not in a
+            // sibling `if` branch.
             let runs_before = |c: &PrismaCall| {
                 let same_function = c.scope_start == call.scope_start
                     || c.method.is_some() && c.method == call.method;
                 same_function && c.place.dominates(&call.place)
             };
+            // The same values as an earlier call on the model that was safe (`update({ where:
+            // { id } })` after a checked `findUnique({ where: { id } })`).
             let same_as_safe = !filter.values.is_empty()
                 && safe.iter().any(|(f, c)| {
                     *f == file
@@ -662,12 +663,12 @@ impl<'a> PrismaIndex<'a> {
             let schema_at = self.location(m.file, tenant.line);
             // Every value is a parameter no caller seen feeds from a request: a data-access
             // helper, scoped or not by callers the analyzer does not see checking the id.
+            let loader = read && call.returned;
             let helper_params: Vec<&str> = match &call.method {
                 Some((class, method)) if !variable.is_empty() => variable
                     .iter()
                     .copied()
                     .filter(|v| {
-                        let loader = read && call.returned;
                         provenance.origin(file, class, method, v, loader) == Origin::Parameter
                     })
                     .collect(),
@@ -1028,7 +1029,6 @@ fn client_call(call: &PrismaCall) -> String {
     format!("{receiver}.{}.{}()", call.accessor, call.op)
 }
 
-/// Is the field the foreign key of a relation to the User model?
 /// Does this read tie the ids it is given to the tenant, for the code after it? It is scoped
 /// by a tenant field (also through a relation or a compound key), looks a tenant up by its id
 /// (`team.findUnique({ where: { id: teamId, folders: { some: { id: folderId } } } })`), or
@@ -1079,6 +1079,7 @@ fn expand_compound_keys(model: &Model, constrained: &[Vec<String>]) -> Vec<Vec<S
     out
 }
 
+/// Is the field the foreign key of a relation to the User model?
 fn references_user(model: &Model, field: &str) -> bool {
     model.fields.iter().any(|f| {
         f.relation

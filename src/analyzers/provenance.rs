@@ -162,6 +162,16 @@ fn argument_for(info: &MethodInfo, local: &str, c: &MethodCall) -> Option<String
         .map(|(_, v)| v.clone())
 }
 
+/// The key callers name a function's owner by: its class, or "" for a plain function (other
+/// files call it by its name alone).
+fn callee_key(file: usize, class: &str) -> String {
+    if class.is_empty() {
+        String::new()
+    } else {
+        class_key(file, class)
+    }
+}
+
 /// The class key of code in `file`: its class, or `#<file>` for a function outside classes.
 fn class_key(file: usize, class: &str) -> String {
     if class.is_empty() {
@@ -326,13 +336,7 @@ impl Provenance {
             })
             .filter_map(|(file, c)| {
                 let (class, method) = c.method.as_ref()?;
-                // A plain function is called from other files by its name alone.
-                let owner = if class.is_empty() {
-                    String::new()
-                } else {
-                    class_key(file, class)
-                };
-                Some((owner, method.as_str()))
+                Some((callee_key(file, class), method.as_str()))
             })
             .collect();
         // Validators: functions that fetch a row by a parameter and compare its tenant
@@ -352,16 +356,10 @@ impl Provenance {
                 let Some(info) = p.methods.get(&(class_key(file, class), method.clone())) else {
                     continue;
                 };
-                let owner = if class.is_empty() {
-                    String::new()
-                } else {
-                    class_key(file, class)
-                };
+                let owner = callee_key(file, class);
                 for (_, value) in &c.filter.values {
                     let base = base_identifier(value);
-                    if info.params.iter().any(|p| p == base)
-                        || info.object_keys.iter().any(|(_, l)| l == base)
-                    {
+                    if info.has_param(base) {
                         let entry = validators
                             .entry((owner.clone(), method.as_str()))
                             .or_insert((info, Vec::new()));
@@ -408,8 +406,6 @@ impl Provenance {
                 }
             }
         }
-        // Does this call land in the method (class, name)? A method call lands in its own class
-        // or the injected field's type; a plain call in a function of that name.
         // Files defining each plain function: a call lands in the one its file defines or
         // imports, or, when it imports none (a package alias), in any of them.
         let mut defined: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -419,6 +415,8 @@ impl Provenance {
             }
         }
         let reaches = |from: usize, to: usize| from == to || imports(from, to);
+        // Does this call land in the method (class, name)? A method call lands in its own class,
+        // the injected field's type or the named object; a plain call in a function of that name.
         let lands_in = |file: usize, c: &MethodCall, class: &str| -> bool {
             if c.free {
                 let Some(target) = class
@@ -550,11 +548,7 @@ impl Provenance {
         let lineage = self.lineage(&key, base_identifier(expr));
         let request_named = |n: &String| self.request_names.contains(n);
         let info = self.methods.get(&key);
-        let param = info.and_then(|info| {
-            lineage
-                .iter()
-                .find(|n| info.params.contains(n) || info.object_keys.iter().any(|(_, l)| l == *n))
-        });
+        let param = info.and_then(|info| lineage.iter().find(|n| info.has_param(n)));
         let (Some(info), Some(param)) = (info, param) else {
             // A local: of the request (`const { id } = req.query`), or computed.
             return if lineage.iter().any(request_named) {

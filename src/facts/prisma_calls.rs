@@ -193,6 +193,13 @@ impl Place {
     }
 }
 
+impl MethodInfo {
+    /// Is `name` one of its parameters (also a key of a destructured first parameter)?
+    pub fn has_param(&self, name: &str) -> bool {
+        self.params.iter().any(|p| p == name) || self.object_keys.iter().any(|(_, l)| l == name)
+    }
+}
+
 /// A call of a method on `this` (target None) or on an injected field (`this.service.m()`),
 /// on a variable (`object`), or of a plain function (`free`: `updateFolder({ folderId: folder.id })`), made inside a
 /// method or a named function (class "" for a function).
