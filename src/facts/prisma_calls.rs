@@ -788,22 +788,11 @@ fn secret_gate(before: &str) -> Option<String> {
 /// Is the stored result tested for absence after the call (`if (!row)`, `row === null`,
 /// `if (row)`), or read in a way that throws when it is missing (`row.name`)?
 fn result_tested(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bool {
-    let (Some((decl, var)), Some(scope)) = (declared_result(node, anc, src), scope) else {
+    let Some((var, body)) = stored_result(node, anc, src, scope) else {
         return false;
     };
-    let body = &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())];
-    let bytes = body.as_bytes();
-    let mut start = 0;
-    while let Some(i) = body[start..].find(var.as_str()) {
-        let at = start + i;
-        let end = at + var.len();
-        start = end;
-        if at > 0 && is_ident_byte(bytes[at - 1]) || end < bytes.len() && is_ident_byte(bytes[end])
-        {
-            continue;
-        }
-        let before = body[..at].trim_end();
-        let after = body[end..].trim_start();
+    let tested = uses_of(body, &var).any(|(before, after)| {
+        let before = before.trim_end();
         let compared = [
             "=== null",
             "== null",
@@ -813,15 +802,39 @@ fn result_tested(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bo
             "!== undefined",
         ]
         .iter()
-        .any(|t| after.starts_with(t));
-        let bare_if = before.ends_with("if (") && after.starts_with(')');
+        .any(|t| after.trim_start().starts_with(t));
+        let bare_if = before.ends_with("if (") && after.trim_start().starts_with(')');
         // `row.name` (also `row!.name`) throws on a missing row; `row?.name` does not.
-        let dereferenced = body[end..].starts_with('.') || body[end..].starts_with("!.");
-        if before.ends_with('!') || compared || bare_if || dereferenced {
-            return true;
-        }
-    }
-    false
+        let dereferenced = after.starts_with('.') || after.starts_with("!.");
+        before.ends_with('!') || compared || bare_if || dereferenced
+    });
+    tested
+}
+
+/// The local a call's result is stored in, and the text of the function after that
+/// declaration.
+fn stored_result<'s>(
+    node: Node,
+    anc: &[Node],
+    src: &'s str,
+    scope: Option<Node>,
+) -> Option<(String, &'s str)> {
+    let ((decl, var), scope) = (declared_result(node, anc, src)?, scope?);
+    Some((
+        var,
+        &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())],
+    ))
+}
+
+/// Each whole-word use of `var` in `body`: the text before it and the text after it.
+fn uses_of<'b>(body: &'b str, var: &'b str) -> impl Iterator<Item = (&'b str, &'b str)> + 'b {
+    let bytes = body.as_bytes();
+    body.match_indices(var).filter_map(move |(at, _)| {
+        let end = at + var.len();
+        let whole = (at == 0 || !is_ident_byte(bytes[at - 1]))
+            && (end == bytes.len() || !is_ident_byte(bytes[end]));
+        whole.then(|| (&body[..at], &body[end..]))
+    })
 }
 
 /// The value of `key: value` (or shorthand `key`) in an object literal.
@@ -1337,13 +1350,7 @@ fn result_leaves(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bo
         "arrow_function" => parent.child_by_field_name("body") == Some(top),
         "arguments" => at >= 2 && sends_response(anc[at - 2], src),
         "variable_declarator" => {
-            let (Some((decl, var)), Some(scope)) = (declared_result(node, anc, src), scope) else {
-                return false;
-            };
-            flows_out(
-                &var,
-                &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())],
-            )
+            stored_result(node, anc, src, scope).is_some_and(|(var, body)| flows_out(&var, body))
         }
         _ => false,
     }
@@ -1405,20 +1412,12 @@ fn result_fields(
     scope: Option<Node>,
     chain: bool,
 ) -> Vec<String> {
-    let (Some((decl, var)), Some(scope)) = (declared_result(node, anc, src), scope) else {
+    let Some((var, body)) = stored_result(node, anc, src, scope) else {
         return Vec::new();
     };
-    let body = &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())];
-    let bytes = body.as_bytes();
     let mut out = Vec::new();
-    let mut start = 0;
-    while let Some(i) = body[start..].find(var.as_str()) {
-        let at = start + i;
-        start = at + 1;
-        if at > 0 && is_ident_byte(bytes[at - 1]) {
-            continue;
-        }
-        let mut rest = &body[at + var.len()..];
+    for (_, after) in uses_of(body, &var) {
+        let mut rest = after;
         while let Some(after) = rest
             .strip_prefix("?.")
             .or_else(|| rest.strip_prefix("!."))
@@ -1451,10 +1450,9 @@ fn result_checked(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> b
         )
         .expect("static regex")
     });
-    let (Some((decl, var)), Some(scope)) = (declared_result(node, anc, src), scope) else {
+    let Some((var, body)) = stored_result(node, anc, src, scope) else {
         return false;
     };
-    let body = &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())];
     CHECK
         .captures_iter(body)
         .any(|c| c.get(1).is_some_and(|args| mentions(args.as_str(), &var)))
