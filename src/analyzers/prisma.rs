@@ -360,7 +360,8 @@ impl<'a> PrismaIndex<'a> {
                 .get(from)
                 .is_some_and(|e| e.binary_search(&to).is_ok())
         };
-        let provenance = Provenance::build(&all_facts, words, vouchers, &imports);
+        let review_file = |f: usize| review.is_match(&self.files[f].rel);
+        let provenance = Provenance::build(&all_facts, words, vouchers, &imports, &review_file);
         let mut sites = Vec::new();
         let mut by_file: BTreeMap<usize, Vec<&PrismaCall>> = BTreeMap::new();
         for &(file, call, _) in &calls {
@@ -718,9 +719,15 @@ impl<'a> PrismaIndex<'a> {
                 message.push_str(&format!("; the function first compares a shared secret (`process.env.{secret}`): if only trusted servers hold it, reading across tenants may be intended, and `exempt_paths` can say so"));
                 confidence = Confidence::Medium;
             }
-            if in_review.get(&file).copied().unwrap_or(false) {
+            let background = call
+                .method
+                .as_ref()
+                .is_some_and(|(class, method)| provenance.background(file, class, method));
+            if in_review.get(&file).copied().unwrap_or(false) || background {
                 let how = if review.is_match(&self.files[file].rel) {
                     "this is admin, webhook or background-job code (`review_paths`)"
+                } else if background {
+                    "only background code calls this function (a scheduled job, a queue processor, a start-up hook, or code under `review_paths`)"
                 } else {
                     "only admin, webhook or background-job code (`review_paths`) imports this file"
                 };

@@ -131,6 +131,8 @@ pub struct Provenance {
     sites: BTreeMap<(String, String), Vec<(usize, MethodCall)>>,
     /// What code names the request or its validated input (`req`, `parsedInput`).
     request_names: Vec<String>,
+    /// Methods only background code calls (see `build`).
+    background: BTreeSet<(String, String)>,
     /// Calls (file, start byte) whose caller reads the tenant of the row they return (`const
     /// survey = await getSurvey(id); if (!hasPermission(auth, survey.workspaceId)) …`).
     tenant_read_after: BTreeSet<(usize, usize)>,
@@ -220,6 +222,7 @@ impl Provenance {
         words: Words,
         vouchers: Vec<Voucher>,
         imports: &dyn Fn(usize, usize) -> bool,
+        review_file: &dyn Fn(usize) -> bool,
     ) -> Provenance {
         let Words {
             tenant_named,
@@ -467,6 +470,37 @@ impl Provenance {
             }
         }
         p.guard_lookups = guard_lookups;
+        // Background code: methods the process runs itself, and methods whose every seen call
+        // is in background code or in a review file (a cron route, an admin area).
+        let mut background: BTreeSet<(String, String)> = p
+            .methods
+            .iter()
+            .filter(|(_, m)| m.background)
+            .map(|(key, _)| key.clone())
+            .collect();
+        let all_sites_of: Vec<((String, String), Vec<(usize, &MethodCall)>)> = p
+            .methods
+            .keys()
+            .map(|(class, name)| ((class.clone(), name.clone()), sites_of(class, name)))
+            .filter(|(_, sites)| !sites.is_empty())
+            .collect();
+        for _ in 0..8 {
+            let before = background.len();
+            for (key, sites) in &all_sites_of {
+                if !background.contains(key)
+                    && sites.iter().all(|(file, c)| {
+                        review_file(*file)
+                            || background.contains(&(class_key(*file, &c.class), c.caller.clone()))
+                    })
+                {
+                    background.insert(key.clone());
+                }
+            }
+            if background.len() == before {
+                break;
+            }
+        }
+        p.background = background;
         let all_sites: BTreeMap<(String, String), Vec<(usize, &MethodCall)>> = p
             .methods
             .keys()
@@ -723,6 +757,13 @@ impl Provenance {
                         .get(g)
                         .is_some_and(|words| names.iter().any(|n| words.contains(n)))
             })
+    }
+
+    /// Is class.method of `file` background code, or called only from it (a scheduled job, a
+    /// queue processor, a start-up hook, a cron route)?
+    pub fn background(&self, file: usize, class: &str, method: &str) -> bool {
+        self.background
+            .contains(&(class_key(file, class), method.to_string()))
     }
 
     /// Is the method called only by authorization guards?

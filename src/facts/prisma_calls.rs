@@ -164,6 +164,10 @@ pub struct MethodInfo {
     pub request_params: Vec<String>,
     /// A decorator on the method or its class admits administrators only.
     pub admin: bool,
+    /// Run by the process itself, not by a request: a scheduled job (`@Cron()`), a queue
+    /// processor (`@Process()`, `@Processor()` class), an event handler (`@OnEvent()`) or a
+    /// start-up hook (`onModuleInit`).
+    pub background: bool,
 }
 
 /// Where a call sits: its start byte and the byte range of the innermost block around it.
@@ -434,6 +438,7 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
         guards: Vec::new(),
         request_params: Vec::new(),
         admin: false,
+        background: false,
     })
 }
 
@@ -1622,6 +1627,30 @@ fn method_owner(anc: &[Node], src: &str) -> Option<String> {
     })
 }
 
+/// Method decorators of code the process runs by itself (Nest schedule, Bull, events,
+/// microservice consumers).
+const BACKGROUND_DECORATORS: &[&str] = &[
+    "Cron",
+    "Interval",
+    "Timeout",
+    "Process",
+    "OnEvent",
+    "OnQueueCompleted",
+    "OnQueueFailed",
+    "OnWorkerEvent",
+    "EventPattern",
+    "MessagePattern",
+];
+
+/// Nest lifecycle hooks: start-up and shutdown code.
+const BACKGROUND_HOOKS: &[&str] = &[
+    "onModuleInit",
+    "onApplicationBootstrap",
+    "onModuleDestroy",
+    "beforeApplicationShutdown",
+    "onApplicationShutdown",
+];
+
 const HTTP_DECORATORS: &[&str] = &["Get", "Post", "Put", "Patch", "Delete", "All"];
 
 /// Controller handlers with their `this.x.y(...)` calls, and constructor injections.
@@ -1640,6 +1669,9 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
     let class_admin = class_decorators(class)
         .into_iter()
         .any(|d| admin_decorator(d, src));
+    let class_processor = class_decorators(class)
+        .into_iter()
+        .any(|d| decorator_name(d, src) == "Processor");
     let mut method_admin = false;
     let mut decorators: Vec<String> = Vec::new();
     let mut method_guards: Vec<String> = Vec::new();
@@ -1667,6 +1699,11 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
                 );
                 info.guards = class_guards.iter().chain(&method_guards).cloned().collect();
                 info.admin = class_admin || method_admin;
+                info.background = class_processor
+                    || BACKGROUND_HOOKS.contains(&method.as_str())
+                    || decorators
+                        .iter()
+                        .any(|d| BACKGROUND_DECORATORS.contains(&d.as_str()));
                 method_guards.clear();
                 method_admin = false;
                 facts.methods.push(info);
@@ -1818,6 +1855,7 @@ fn method_info(
         guards: Vec::new(),
         request_params,
         admin: false,
+        background: false,
     }
 }
 
