@@ -478,7 +478,7 @@ impl Provenance {
             .filter(|(_, m)| m.background)
             .map(|(key, _)| key.clone())
             .collect();
-        let all_sites_of: Vec<((String, String), Vec<(usize, &MethodCall)>)> = p
+        let all_sites: BTreeMap<(String, String), Vec<(usize, &MethodCall)>> = p
             .methods
             .keys()
             .map(|(class, name)| ((class.clone(), name.clone()), sites_of(class, name)))
@@ -486,7 +486,7 @@ impl Provenance {
             .collect();
         for _ in 0..8 {
             let before = background.len();
-            for (key, sites) in &all_sites_of {
+            for (key, sites) in &all_sites {
                 if !background.contains(key)
                     && sites.iter().all(|(file, c)| {
                         review_file(*file)
@@ -501,12 +501,6 @@ impl Provenance {
             }
         }
         p.background = background;
-        let all_sites: BTreeMap<(String, String), Vec<(usize, &MethodCall)>> = p
-            .methods
-            .keys()
-            .map(|(class, name)| ((class.clone(), name.clone()), sites_of(class, name)))
-            .filter(|(_, sites)| !sites.is_empty())
-            .collect();
         // A fixpoint: trusting one parameter can make the arguments of its callees trusted.
         for _ in 0..8 {
             let mut grew = false;
