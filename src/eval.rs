@@ -676,8 +676,9 @@ pub fn units<'a>(
 }
 
 /// One unit per Prisma project: its schema files, and every file that is not a test and not
-/// inside an application that uses another project (so shared libs and root Dockerfiles
-/// count). Labelled with the first application that uses it.
+/// inside an application that does not use it (so shared libs and root Dockerfiles count; an
+/// app that depends on two schema packages is in both units). Labelled with the first
+/// application that uses it.
 fn prisma_units<'a>(
     apps: &'a [App],
     repo: &'a App,
@@ -688,14 +689,14 @@ fn prisma_units<'a>(
         .map(|p| {
             let using: Vec<&App> = apps
                 .iter()
-                .filter(|a| prisma.project_for(a) == Some(p))
+                .filter(|a| prisma.projects_for(a).contains(&p))
                 .collect();
             let others: Vec<&str> = apps
                 .iter()
-                .filter(|a| !a.root.is_empty() && prisma.project_for(a) != Some(p))
+                .filter(|a| !a.root.is_empty() && !prisma.projects_for(a).contains(&p))
                 .map(|a| a.root.as_str())
                 .collect();
-            let unit_files = (0..files.len())
+            let unit_files: BTreeSet<usize> = (0..files.len())
                 .filter(|&i| !files[i].is_test())
                 .filter(|&i| !others.iter().any(|root| contains(root, &files[i].rel)))
                 .collect();

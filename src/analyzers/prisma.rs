@@ -147,6 +147,34 @@ impl<'a> PrismaIndex<'a> {
         (self.projects.len() == 1 && uses_prisma(app)).then_some(0)
     }
 
+    /// Every project an application uses: the one above, and each workspace package holding a
+    /// schema (`internal-packages/database`, named `@acme/database`) that it depends on.
+    pub fn projects_for(&self, app: &App) -> Vec<usize> {
+        let mut out: Vec<usize> = self.project_for(app).into_iter().collect();
+        for (i, p) in self.projects.iter().enumerate() {
+            let depended = self
+                .package_name(project_base(&p.dir))
+                .is_some_and(|name| app.has_dependency(name));
+            if depended && !out.contains(&i) {
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    /// The name in the package.json of folder `dir` (not the repository root's).
+    fn package_name(&self, dir: &str) -> Option<&str> {
+        if dir.is_empty() {
+            return None;
+        }
+        let manifest = format!("{dir}/package.json");
+        self.files
+            .iter()
+            .find(|f| f.rel == manifest)
+            .and_then(|f| f.package.as_ref())
+            .and_then(|p| p.name.as_deref())
+    }
+
     fn models(&self, project: usize) -> Vec<ModelRef<'a>> {
         self.projects[project]
             .schema_files

@@ -98,9 +98,11 @@ pub fn parse(text: &str) -> SchemaFile {
     let mut model: Option<Model> = None;
     let mut pending = String::new(); // a statement continued over lines (unbalanced brackets)
     let mut pending_line = 0;
+    let mut in_block_comment = false;
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
-        let code = strip_comment(raw);
+        let uncommented = strip_block_comments(raw, &mut in_block_comment);
+        let code = strip_comment(&uncommented);
         let code = code.trim();
         if code.is_empty() {
             continue;
@@ -454,6 +456,51 @@ fn balanced(s: &str) -> bool {
 }
 
 /// The line without its `//` comment; `//` inside a string (a URL) is kept.
+/// The line without `/* … */` comments (which the Prisma parser accepts too, over lines:
+/// `in_comment` carries an open one to the next line).
+fn strip_block_comments(line: &str, in_comment: &mut bool) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    loop {
+        if *in_comment {
+            match rest.find("*/") {
+                Some(end) => {
+                    rest = &rest[end + 2..];
+                    *in_comment = false;
+                }
+                None => return out,
+            }
+        }
+        // An opening outside strings and line comments.
+        let mut in_string = false;
+        let bytes = rest.as_bytes();
+        let mut open = None;
+        for i in 0..bytes.len() {
+            match bytes[i] {
+                b'"' => in_string = !in_string,
+                b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => break,
+                b'/' if !in_string && bytes.get(i + 1) == Some(&b'*') => {
+                    open = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        match open {
+            Some(i) => {
+                out.push_str(&rest[..i]);
+                out.push(' ');
+                rest = &rest[i + 2..];
+                *in_comment = true;
+            }
+            None => {
+                out.push_str(rest);
+                return out;
+            }
+        }
+    }
+}
+
 fn strip_comment(line: &str) -> &str {
     let mut in_string = false;
     let bytes = line.as_bytes();
@@ -470,6 +517,20 @@ fn strip_comment(line: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn block_comments() {
+        let schema = parse(
+            "/**\n * Shared state.\n */\nmodel A {\n  id String @id /* the key */\n  /* name\n  String */\n  url String @default(\"/*x*/\")\n}\n",
+        );
+        assert!(schema.errors.is_empty(), "{:?}", schema.errors);
+        let a = &schema.models[0];
+        assert_eq!(
+            a.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+            ["id", "url"]
+        );
+        assert_eq!(a.line, 4);
+    }
 
     const SCHEMA: &str = r#"
 datasource db {
