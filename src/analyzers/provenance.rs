@@ -586,10 +586,20 @@ impl Provenance {
             };
         };
         let sites = self.sites.get(&key);
-        // A Nest `@Param()`, or a handler's own request (`(req, res) =>`, `({ parsedInput })
-        // =>`): a function with callers is judged by what they pass (a helper's `params`
-        // argument is not the request).
-        if info.request_params.contains(param) || sites.is_none() && request_named(param) {
+        // A Nest `@Param()`, or a handler's own request: `(req, res)`, a route handler's
+        // arguments (`export async function POST(request)`, a Remix `loader`), or a context
+        // object's keys (`({ params, request })`, `({ parsedInput })`). A function with callers
+        // is judged by what they pass, and a positional options bag (`sync(params)`) is not
+        // the request.
+        let route_handler = matches!(
+            method,
+            "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" | "loader" | "action"
+        );
+        let handed = route_handler
+            || info.object_keys.iter().any(|(_, l)| l == param)
+            || matches!(param.as_str(), "req" | "request");
+        if info.request_params.contains(param) || sites.is_none() && request_named(param) && handed
+        {
             return Origin::Request;
         }
         // Callers are followed a few hops up, each function once (recursion).
