@@ -203,9 +203,23 @@ pub fn base_identifier(expr: &str) -> &str {
     &e[..end]
 }
 
-/// A value that carries no caller input: `null`, `true`, `42`, `'x'`, `Role.ADMIN`.
+/// A value that carries no caller input: `null`, `true`, `42`, `'x'`, `Role.ADMIN`, also
+/// under filter operators (`{ not: null }`, `{ gte: 0, lt: 10 }`).
 pub fn is_constant(expr: &str) -> bool {
     let e = expr.trim();
+    if let Some(inner) = e.strip_prefix('{').and_then(|i| i.strip_suffix('}')) {
+        let pairs: Vec<&str> = inner.split(',').filter(|p| !p.trim().is_empty()).collect();
+        return !pairs.is_empty()
+            && pairs.iter().all(|pair| {
+                pair.split_once(':').is_some_and(|(key, value)| {
+                    key.trim()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && !value.contains(['{', '(', '['])
+                        && is_constant(value)
+                })
+            });
+    }
     matches!(e, "null" | "true" | "false" | "undefined")
         || e.parse::<f64>().is_ok()
         || e.starts_with(['\'', '"'])
@@ -837,5 +851,16 @@ mod tests {
         );
         assert_eq!(base_identifier("docs.map((d) => d.id)"), "docs");
         assert_eq!(base_identifier("id"), "id");
+    }
+
+    #[test]
+    fn constants() {
+        assert!(is_constant("null"));
+        assert!(is_constant("'PREVIEW'"));
+        assert!(is_constant("{ not: null }"));
+        assert!(is_constant("{\n  gte: 0,\n  lt: 10,\n}"));
+        assert!(!is_constant("{ in: ids }"));
+        assert!(!is_constant("{ not: req.query.id }"));
+        assert!(!is_constant("{ in: [a, b] }"));
     }
 }
