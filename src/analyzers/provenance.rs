@@ -58,6 +58,61 @@ impl CheckNames {
     }
 }
 
+/// The non-empty items of a comma-separated list, split at the top level only (not inside
+/// brackets or strings).
+fn split_top(list: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None, 0);
+    for (i, c) in list.char_indices() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                items.push(&list[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&list[start..]);
+    items.retain(|item| !item.trim().is_empty());
+    items
+}
+
+/// The value a filter expression compares with, under set and wrapper calls: `ids` for
+/// `{ in: boundedIn(ids) }`, `id` for `String(id)`.
+fn value_core(expr: &str) -> &str {
+    let mut e = expr.trim();
+    for _ in 0..4 {
+        let inner = e
+            .strip_prefix('{')
+            .and_then(|i| i.strip_suffix('}'))
+            .map(str::trim);
+        if let Some(v) =
+            inner.and_then(|i| ["in:", "equals:"].iter().find_map(|w| i.strip_prefix(w)))
+        {
+            e = v.trim().trim_end_matches(',').trim();
+            continue;
+        }
+        // `f(x)` with one argument (not a method: `ids.map(…)` is built on `ids`).
+        let call = e.find('(').filter(|&open| {
+            open > 0
+                && e.ends_with(')')
+                && e[..open]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$'))
+        });
+        match call.map(|open| &e[open + 1..e.len() - 1]) {
+            Some(args) if split_top(args).len() == 1 => e = args.trim(),
+            _ => break,
+        }
+    }
+    e
+}
+
 /// What an argument expression names: its base identifier and, for `args.collectionID`,
 /// the member it reads.
 fn arg_names(arg: &str) -> Vec<String> {
@@ -208,17 +263,20 @@ pub fn base_identifier(expr: &str) -> &str {
 pub fn is_constant(expr: &str) -> bool {
     let e = expr.trim();
     if let Some(inner) = e.strip_prefix('{').and_then(|i| i.strip_suffix('}')) {
-        let pairs: Vec<&str> = inner.split(',').filter(|p| !p.trim().is_empty()).collect();
+        let pairs = split_top(inner);
         return !pairs.is_empty()
             && pairs.iter().all(|pair| {
                 pair.split_once(':').is_some_and(|(key, value)| {
                     key.trim()
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '_')
-                        && !value.contains(['{', '(', '['])
                         && is_constant(value)
                 })
             });
+    }
+    // `["PRODUCTION", "STAGING"]`
+    if let Some(inner) = e.strip_prefix('[').and_then(|i| i.strip_suffix(']')) {
+        return split_top(inner).iter().all(|item| is_constant(item));
     }
     matches!(e, "null" | "true" | "false" | "undefined")
         || e.parse::<f64>().is_ok()
@@ -569,6 +627,7 @@ impl Provenance {
         expr: &str,
         loader: bool,
     ) -> Origin {
+        let expr = value_core(expr);
         self.origin_at(
             &class_key(file, class),
             method,
@@ -862,5 +921,17 @@ mod tests {
         assert!(!is_constant("{ in: ids }"));
         assert!(!is_constant("{ not: req.query.id }"));
         assert!(!is_constant("{ in: [a, b] }"));
+        assert!(is_constant("{\n  in: [\"PRODUCTION\", \"STAGING\"],\n}"));
+        assert!(!is_constant("{ not: f(x) }"));
+    }
+
+    #[test]
+    fn value_cores() {
+        assert_eq!(value_core("{ in: boundedIn(endpointIds) }"), "endpointIds");
+        assert_eq!(value_core("String(id)"), "id");
+        assert_eq!(value_core("params.projectId"), "params.projectId");
+        assert_eq!(value_core("{ in: ids }"), "ids");
+        assert_eq!(value_core("f(a, b)"), "f(a, b)");
+        assert_eq!(value_core("{ in: ids.map((i) => i) }"), "ids.map((i) => i)");
     }
 }

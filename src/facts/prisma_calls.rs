@@ -291,6 +291,27 @@ pub fn principal_value(value: &str) -> bool {
             .any(|tail| v == *tail || v.ends_with(&format!(".{tail}")))
 }
 
+/// Is the expression a call that authenticates the caller (`authenticateApiRequest(req)`,
+/// `getServerSession(…)`, `requireUser(request)`)?
+fn authenticates(value: Node, src: &str) -> bool {
+    if value.kind() != "call_expression" {
+        return false;
+    }
+    let Some(function) = value.child_by_field_name("function") else {
+        return false;
+    };
+    let name = match function.kind() {
+        "member_expression" => function.child_by_field_name("property"),
+        _ => Some(function),
+    }
+    .map(|n| text(n, src))
+    .unwrap_or("");
+    name.starts_with("authenticate")
+        || ["getServerSession", "getCurrentUser", "currentUser"].contains(&name)
+        || name.starts_with("requireUser")
+        || name.starts_with("requireAuth")
+}
+
 /// One node of the walk; `ancestors` are the node's ancestors, the root first.
 pub fn visit(node: Node, ancestors: &[Node], src: &str, facts: &mut PrismaFacts) {
     match node.kind() {
@@ -544,8 +565,10 @@ fn derived_local(node: Node, anc: &[Node], src: &str) -> Vec<(String, String, St
     }
     let locals = pattern_locals(name, src);
     let base = crate::analyzers::provenance::base_identifier(text(value, src));
-    // `const userId = auth.user.id`: the acting user, whatever the object is called.
-    let base = if principal_value(text(value, src)) {
+    // `const userId = auth.user.id`: the acting user, whatever the object is called; and what
+    // an authentication call returns (`await authenticateApiRequest(request)`: the API key's
+    // environment).
+    let base = if principal_value(text(value, src)) || authenticates(value, src) {
         PRINCIPAL
     } else {
         base
@@ -971,7 +994,23 @@ fn combine(f: &mut Filter, name: &str, v: Node, src: &str, scope: Option<Node>, 
         _ => {
             f.used.push(name.to_string());
             f.constrained.push(vec![name.to_string()]);
-            f.values.push((name.to_string(), text(v, src).to_string()));
+            // A compound key given its parts (`id_createdAt: { id: d.id, createdAt: d.createdAt
+            // }`, Prisma's `a_b` name): each part is a value compared with its column.
+            let parts = (v.kind() == "object")
+                .then(|| object_pairs(v, src))
+                .filter(|pairs| {
+                    pairs.len() > 1
+                        && pairs
+                            .iter()
+                            .map(|(k, _)| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join("_")
+                            == name
+                });
+            match parts {
+                Some(pairs) => f.values.extend(pairs),
+                None => f.values.push((name.to_string(), text(v, src).to_string())),
+            }
             if v.kind() == "object"
                 && ["contains", "endsWith", "search"]
                     .iter()
