@@ -762,6 +762,13 @@ impl<'a> PrismaIndex<'a> {
                 message.push_str(&format!("; {params} arrive as parameters of `{function}` and no caller the analyzer saw passes request input: make sure every caller checks the id belongs to the caller's tenant"));
                 confidence = Confidence::Medium;
             }
+            // A model whose tenant is optional holds shared rows beside tenant-owned ones
+            // (`organizationId String?`: managed worker groups, global market data); a query
+            // that takes no value from anywhere usually selects shared rows.
+            if !filter.unknown && variable.is_empty() && tenant.optional {
+                message.push_str(&format!("; `{}` is optional, so the model also holds shared rows, and this query takes no value from the caller: make sure it cannot return a tenant's own rows", tenant.name));
+                confidence = Confidence::Medium;
+            }
             if let Some(secret) = &call.secret_gate {
                 message.push_str(&format!("; the function first compares a shared secret (`process.env.{secret}`): if only trusted servers hold it, reading across tenants may be intended, and `exempt_paths` can say so"));
                 confidence = Confidence::Medium;
