@@ -341,6 +341,12 @@ impl Provenance {
                         .flat_map(|l| l.args.iter().map(|a| a.trim().to_string()))
                         .collect();
                     passed.extend(looked_up);
+                    // What a check returns it has checked (`const { projectId } = (await
+                    // verifyProjectMembership(org, slug, userId)).value`).
+                    p.rows
+                        .entry(key.clone())
+                        .or_default()
+                        .extend(c.result.iter().cloned());
                     p.earlier.entry(key.clone()).or_default().push(EarlierCall {
                         place: c.place,
                         passed,
@@ -396,6 +402,20 @@ impl Provenance {
                 calls.entry(c.method.as_str()).or_default().push((file, c));
             }
         }
+        // `presenter.findEndpoint(…)` after `const presenter = new WebhookDetailPresenter(…)`:
+        // the object is an instance of that class.
+        let instance_of = |file: usize, c: &MethodCall| -> Option<String> {
+            let object = c.object.as_ref()?;
+            let key = (class_key(file, &c.class), c.caller.clone());
+            let class = p
+                .derived
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .find(|(var, base)| var == object && p.methods.keys().any(|(k, _)| k == base))
+                .map(|(_, base)| base.clone());
+            Some(class.unwrap_or_else(|| object.clone()))
+        };
         let injected: BTreeMap<(String, String), String> = facts
             .iter()
             .flat_map(|(_, f)| f.injected.iter())
@@ -445,8 +465,8 @@ impl Provenance {
         }
         for &(file, f) in facts {
             for c in &f.method_calls {
-                let owner = match (&c.object, &c.target, c.free) {
-                    (Some(object), _, _) => object.clone(),
+                let owner = match (instance_of(file, c), &c.target, c.free) {
+                    (Some(class), _, _) => class,
                     (None, _, true) => String::new(),
                     (None, None, false) => class_key(file, &c.class),
                     (None, Some(field), false) => {
@@ -504,7 +524,7 @@ impl Provenance {
                 return reaches(file, target)
                     || !candidates.iter().any(|&other| reaches(file, other));
             }
-            if let Some(object) = &c.object {
+            if let Some(object) = instance_of(file, c) {
                 return object == class;
             }
             match &c.target {

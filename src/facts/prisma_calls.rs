@@ -564,7 +564,14 @@ fn derived_local(node: Node, anc: &[Node], src: &str) -> Vec<(String, String, St
         return Vec::new();
     }
     let locals = pattern_locals(name, src);
-    let base = crate::analyzers::provenance::base_identifier(text(value, src));
+    // `const presenter = new WebhookDetailPresenter(db)`: an instance of that class.
+    let constructed = (value.kind() == "new_expression")
+        .then(|| value.child_by_field_name("constructor"))
+        .flatten()
+        .filter(|c| c.kind() == "identifier")
+        .map(|c| text(c, src));
+    let base = constructed
+        .unwrap_or_else(|| crate::analyzers::provenance::base_identifier(text(value, src)));
     // `const userId = auth.user.id`: the acting user, whatever the object is called; and what
     // an authentication call returns (`await authenticateApiRequest(request)`: the API key's
     // environment).
