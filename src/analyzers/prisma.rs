@@ -703,25 +703,6 @@ impl<'a> PrismaIndex<'a> {
                     .collect(),
                 _ => Vec::new(),
             };
-            if std::env::var_os("PR_DEBUG").is_some() {
-                if let Some((class, method)) = &call.method {
-                    let o: Vec<String> = variable
-                        .iter()
-                        .map(|v| {
-                            format!(
-                                "{v:?}={:?}",
-                                provenance.origin(file, class, method, v, loader)
-                            )
-                        })
-                        .collect();
-                    eprintln!(
-                        "ORIGIN {}:{} {class}.{method} {}",
-                        self.files[file].rel,
-                        call.line,
-                        o.join(" | ")
-                    );
-                }
-            }
             let (mut message, mut confidence) = if filter.unknown {
                 (
                     format!(
