@@ -404,17 +404,26 @@ impl Provenance {
         }
         // `presenter.findEndpoint(…)` after `const presenter = new WebhookDetailPresenter(…)`:
         // the object is an instance of that class.
-        let instance_of = |file: usize, c: &MethodCall| -> Option<String> {
-            let object = c.object.as_ref()?;
-            let key = (class_key(file, &c.class), c.caller.clone());
-            let class = p
-                .derived
-                .get(&key)
-                .into_iter()
-                .flatten()
-                .find(|(var, base)| var == object && p.methods.keys().any(|(k, _)| k == base))
-                .map(|(_, base)| base.clone());
-            Some(class.unwrap_or_else(|| object.clone()))
+        // Resolved once per call: the lookups below ask for every call of a method's name.
+        let classes: BTreeSet<&str> = p.methods.keys().map(|(k, _)| k.as_str()).collect();
+        let mut instances: std::collections::HashMap<*const MethodCall, String> =
+            std::collections::HashMap::new();
+        for &(file, f) in facts {
+            for c in &f.method_calls {
+                let Some(object) = &c.object else { continue };
+                let key = (class_key(file, &c.class), c.caller.clone());
+                let class = p
+                    .derived
+                    .get(&key)
+                    .into_iter()
+                    .flatten()
+                    .find(|(var, base)| var == object && classes.contains(base.as_str()))
+                    .map(|(_, base)| base.clone());
+                instances.insert(c, class.unwrap_or_else(|| object.clone()));
+            }
+        }
+        let instance_of = |c: &MethodCall| -> Option<&str> {
+            instances.get(&(c as *const MethodCall)).map(String::as_str)
         };
         let injected: BTreeMap<(String, String), String> = facts
             .iter()
@@ -465,8 +474,8 @@ impl Provenance {
         }
         for &(file, f) in facts {
             for c in &f.method_calls {
-                let owner = match (instance_of(file, c), &c.target, c.free) {
-                    (Some(class), _, _) => class,
+                let owner = match (instance_of(c), &c.target, c.free) {
+                    (Some(class), _, _) => class.to_string(),
                     (None, _, true) => String::new(),
                     (None, None, false) => class_key(file, &c.class),
                     (None, Some(field), false) => {
@@ -524,7 +533,7 @@ impl Provenance {
                 return reaches(file, target)
                     || !candidates.iter().any(|&other| reaches(file, other));
             }
-            if let Some(object) = instance_of(file, c) {
+            if let Some(object) = instance_of(c) {
                 return object == class;
             }
             match &c.target {

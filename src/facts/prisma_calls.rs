@@ -625,7 +625,11 @@ fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
                     let field = receiver.child_by_field_name("property")?;
                     (Some(text(field, src).to_string()), None)
                 }
-                "identifier" => (None, Some(text(receiver, src).to_string())),
+                // `conversationService.get(id)`, not `items.map(…)` or `res.json(…)`: calls of
+                // built-in methods and globals are no service calls (and are most calls).
+                "identifier" if !plain_call(receiver, function, src) => {
+                    (None, Some(text(receiver, src).to_string()))
+                }
                 _ => return None,
             };
             let method = text(function.child_by_field_name("property")?, src).to_string();
@@ -665,6 +669,93 @@ fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
         },
         place: Place::of(node, anc, src),
     })
+}
+
+/// Is `object.method(…)` a call of a built-in method or global (`rows.map`, `res.json`,
+/// `console.log`, `JSON.parse`) rather than of a service?
+fn plain_call(object: Node, function: Node, src: &str) -> bool {
+    const OBJECTS: &[&str] = &[
+        "console", "JSON", "Object", "Array", "Math", "Promise", "Date", "Number", "String", "res",
+        "req", "request", "response", "reply", "ctx", "c", "z", "prisma", "tx", "db", "process",
+        "Buffer", "crypto", "logger", "log",
+    ];
+    const METHODS: &[&str] = &[
+        "map",
+        "filter",
+        "forEach",
+        "reduce",
+        "find",
+        "findIndex",
+        "some",
+        "every",
+        "includes",
+        "push",
+        "pop",
+        "shift",
+        "slice",
+        "splice",
+        "concat",
+        "join",
+        "split",
+        "trim",
+        "sort",
+        "flatMap",
+        "flat",
+        "indexOf",
+        "startsWith",
+        "endsWith",
+        "replace",
+        "replaceAll",
+        "toLowerCase",
+        "toUpperCase",
+        "toString",
+        "toISOString",
+        "getTime",
+        "then",
+        "catch",
+        "finally",
+        "json",
+        "status",
+        "send",
+        "end",
+        "header",
+        "setHeader",
+        "redirect",
+        "log",
+        "error",
+        "warn",
+        "info",
+        "debug",
+        "has",
+        "add",
+        "keys",
+        "values",
+        "entries",
+        "parse",
+        "safeParse",
+        "stringify",
+        "emit",
+        "on",
+        "once",
+        "pipe",
+        "subscribe",
+        "next",
+        "test",
+        "match",
+        "exec",
+        "at",
+        "fill",
+        "padStart",
+        "padEnd",
+        "trimEnd",
+        "trimStart",
+        "assign",
+    ];
+    let method = function
+        .child_by_field_name("property")
+        .map(|p| text(p, src))
+        .unwrap_or("");
+    OBJECTS.contains(&text(object, src)) || METHODS.contains(&method)
 }
 
 /// The locals `const x = await <call>` or `const { a, b: c } = await <call>` declares.
