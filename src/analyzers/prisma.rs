@@ -6,7 +6,7 @@
 //! it, else the only one in the repository when it depends on Prisma.
 
 use super::provenance::{
-    base_identifier, is_constant, CheckNames, Origin, Provenance, Voucher, Words,
+    base_identifier, is_constant, value_core, CheckNames, Origin, Provenance, Voucher, Words,
 };
 use super::{Analyzer, Site};
 use crate::facts::prisma_calls::{principal_value, PrismaCall, PrismaFacts};
@@ -693,8 +693,23 @@ impl<'a> PrismaIndex<'a> {
             // Every value is a parameter no caller seen feeds from a request: a data-access
             // helper, scoped or not by callers the analyzer does not see checking the id.
             let loader = read && call.returned;
+            // The values compared, a relation filter (`{ some: { surveyId } }`) by its own.
+            let relation_object =
+                |v: &str| v.trim_start().starts_with('{') && value_core(v) == v.trim();
+            let compared: Vec<&str> = variable
+                .iter()
+                .copied()
+                .filter(|v| !relation_object(v))
+                .chain(
+                    filter
+                        .nested_values
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|v| !is_constant(v) && !relation_object(v)),
+                )
+                .collect();
             let helper_params: Vec<&str> = match &call.method {
-                Some((class, method)) if !variable.is_empty() => variable
+                Some((class, method)) if !compared.is_empty() => compared
                     .iter()
                     .copied()
                     .filter(|v| {
@@ -732,7 +747,7 @@ impl<'a> PrismaIndex<'a> {
                     Confidence::High,
                 )
             };
-            if !filter.unknown && !helper_params.is_empty() && helper_params.len() == variable.len()
+            if !filter.unknown && !helper_params.is_empty() && helper_params.len() == compared.len()
             {
                 let function = call.method.as_ref().map_or("", |(_, m)| m.as_str());
                 let params = helper_params

@@ -83,10 +83,19 @@ fn split_top(list: &str) -> Vec<&str> {
 }
 
 /// The value a filter expression compares with, under set and wrapper calls: `ids` for
-/// `{ in: boundedIn(ids) }`, `id` for `String(id)`.
-fn value_core(expr: &str) -> &str {
+/// `{ in: boundedIn(ids) }`, `id` for `String(id)` and for `` `${id}` ``.
+pub fn value_core(expr: &str) -> &str {
     let mut e = expr.trim();
     for _ in 0..4 {
+        // `${id}`: a template of one value.
+        if let Some(v) = e
+            .strip_prefix("`${")
+            .and_then(|v| v.strip_suffix("}`"))
+            .filter(|v| !v.contains(['$', '`']))
+        {
+            e = v.trim();
+            continue;
+        }
         let inner = e
             .strip_prefix('{')
             .and_then(|i| i.strip_suffix('}'))
@@ -962,5 +971,7 @@ mod tests {
         assert_eq!(value_core("{ in: ids }"), "ids");
         assert_eq!(value_core("f(a, b)"), "f(a, b)");
         assert_eq!(value_core("{ in: ids.map((i) => i) }"), "ids.map((i) => i)");
+        assert_eq!(value_core("`${surveyId}`"), "surveyId");
+        assert_eq!(value_core("`a-${id}`"), "`a-${id}`");
     }
 }
