@@ -693,7 +693,8 @@ impl<'a> PrismaIndex<'a> {
             // Every value is a parameter no caller seen feeds from a request: a data-access
             // helper, scoped or not by callers the analyzer does not see checking the id.
             let loader = read && call.returned;
-            // The values compared, a relation filter (`{ some: { surveyId } }`) by its own.
+            // The values compared; a relation filter (`{ some: { surveyId } }`) by the values
+            // inside it.
             let relation_object =
                 |v: &str| v.trim_start().starts_with('{') && value_core(v) == v.trim();
             let compared: Vec<&str> = variable
