@@ -685,16 +685,18 @@ fn prisma_units<'a>(
     files: &[ScannedFile],
     prisma: &PrismaIndex,
 ) -> Vec<Unit<'a>> {
+    let used: Vec<(&App, Vec<usize>)> = apps.iter().map(|a| (a, prisma.projects_for(a))).collect();
     (0..prisma.projects.len())
         .map(|p| {
-            let using: Vec<&App> = apps
+            let using: Vec<&App> = used
                 .iter()
-                .filter(|a| prisma.projects_for(a).contains(&p))
+                .filter(|(_, projects)| projects.contains(&p))
+                .map(|(a, _)| *a)
                 .collect();
-            let others: Vec<&str> = apps
+            let others: Vec<&str> = used
                 .iter()
-                .filter(|a| !a.root.is_empty() && !prisma.projects_for(a).contains(&p))
-                .map(|a| a.root.as_str())
+                .filter(|(a, projects)| !a.root.is_empty() && !projects.contains(&p))
+                .map(|(a, _)| a.root.as_str())
                 .collect();
             let unit_files: BTreeSet<usize> = (0..files.len())
                 .filter(|&i| !files[i].is_test())

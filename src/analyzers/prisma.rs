@@ -29,6 +29,9 @@ pub struct Project {
     /// The datasource line (or the first schema file's first line).
     pub anchor: Location,
     pub migrations: bool,
+    /// The name in the package.json of the folder above `prisma/` (`@acme/database`), when
+    /// that folder is a workspace package: apps that depend on it use this schema.
+    pub package: Option<String>,
 }
 
 /// Tenant settings from prodready.toml; they override the rule's options.
@@ -100,6 +103,12 @@ impl<'a> PrismaIndex<'a> {
                             p.starts_with(&prefix)
                         })
                 });
+                let base = project_base(&dir);
+                let manifest = format!("{base}/package.json");
+                let package = files
+                    .iter()
+                    .find(|f| !base.is_empty() && f.rel == manifest)
+                    .and_then(|f| f.package.as_ref()?.name.clone());
                 Project {
                     provider: with_source.as_ref().map(|w| w.1.clone()),
                     relation_mode: with_source.and_then(|w| w.3.relation_mode.clone()),
@@ -107,6 +116,7 @@ impl<'a> PrismaIndex<'a> {
                     schema_files,
                     anchor,
                     migrations,
+                    package,
                 }
             })
             .collect();
@@ -152,27 +162,15 @@ impl<'a> PrismaIndex<'a> {
     pub fn projects_for(&self, app: &App) -> Vec<usize> {
         let mut out: Vec<usize> = self.project_for(app).into_iter().collect();
         for (i, p) in self.projects.iter().enumerate() {
-            let depended = self
-                .package_name(project_base(&p.dir))
+            let depended = p
+                .package
+                .as_ref()
                 .is_some_and(|name| app.has_dependency(name));
             if depended && !out.contains(&i) {
                 out.push(i);
             }
         }
         out
-    }
-
-    /// The name in the package.json of folder `dir` (not the repository root's).
-    fn package_name(&self, dir: &str) -> Option<&str> {
-        if dir.is_empty() {
-            return None;
-        }
-        let manifest = format!("{dir}/package.json");
-        self.files
-            .iter()
-            .find(|f| f.rel == manifest)
-            .and_then(|f| f.package.as_ref())
-            .and_then(|p| p.name.as_deref())
     }
 
     fn models(&self, project: usize) -> Vec<ModelRef<'a>> {

@@ -741,12 +741,23 @@ impl Provenance {
 
     /// Does class.method pass `expr` (or its base) to an access check anywhere?
     fn checked_in(&self, class: &str, method: &str, expr: &str) -> bool {
+        self.checks_passing(class, method, expr).next().is_some()
+    }
+
+    /// The access checks, validators and scoped reads of class.method (class keyed) that were
+    /// passed `expr` or the identifier it is built on.
+    fn checks_passing<'s>(
+        &'s self,
+        class: &str,
+        method: &str,
+        expr: &'s str,
+    ) -> impl Iterator<Item = &'s EarlierCall> + 's {
         let names = [base_identifier(expr), expr.trim()];
         self.earlier
             .get(&(class.to_string(), method.to_string()))
             .into_iter()
             .flatten()
-            .any(|c| c.check && c.passed.iter().any(|p| names.contains(&p.as_str())))
+            .filter(move |c| c.check && c.passed.iter().any(|p| names.contains(&p.as_str())))
     }
 
     /// `var` and the locals it is built on, in class.method (bounded: locals can refer to
@@ -823,11 +834,8 @@ impl Provenance {
         expr: &str,
         at: &Place,
     ) -> bool {
-        let whole = expr.trim();
-        [base_identifier(expr), whole].iter().any(|var| {
-            self.passed_before(file, class, method, var, at)
-                .any(|c| c.check)
-        })
+        self.checks_passing(&class_key(file, class), method, expr)
+            .any(|c| c.place.dominates(at))
     }
 
     /// Did class.method of `file`, before `at`, fetch the row `var` names through a helper

@@ -1723,17 +1723,16 @@ fn enclosing_method(anc: &[Node], src: &str) -> Option<(String, String)> {
         let method = text(anc[at].child_by_field_name("name")?, src).to_string();
         return Some((method_owner(&anc[..at], src)?, method));
     }
-    // Code inside some function: named by the nearest named function, or else by the
-    // variable the outermost function is part of (`export const route =
-    // procedure.mutation(async () =>`), so that a callback inside it (`$transaction(async (tx)
-    // =>`) shares its scope; an anonymous callback (`router.get('/', async () =>`) by its offset.
+    // Code inside some function: named by the outermost function (a declaration's name, or
+    // the variable it is part of: `export const route = procedure.mutation(async () =>`), so
+    // that callbacks and closures inside it (`$transaction(async (tx) =>`) share its scope;
+    // an anonymous callback (`router.get('/', async () =>`) by its offset.
     let is_function = |n: &Node| {
         matches!(
             n.kind(),
             "arrow_function" | "function_expression" | "function" | "function_declaration"
         )
     };
-    // A closure inside a function is part of it: it sees the function's locals.
     let outermost = anc.iter().position(is_function)?;
     let function = anc[outermost];
     let declared = (function.kind() == "function_declaration")
