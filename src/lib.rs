@@ -1,6 +1,9 @@
 //! prodready: audits a Node/TypeScript backend repository for production readiness.
 //! `run` is the whole CLI, callable in-process by tests.
 
+// The library has no unsafe code; the binary's one call (tree-sitter's allocator) is in main.rs.
+#![forbid(unsafe_code)]
+
 pub mod analyzers;
 pub mod app;
 pub mod cli;
