@@ -707,16 +707,31 @@ impl<'a> PrismaIndex<'a> {
                         .filter(|v| !is_constant(v) && !relation_object(v)),
                 )
                 .collect();
-            let helper_params: Vec<&str> = match &call.method {
-                Some((class, method)) if !compared.is_empty() => compared
-                    .iter()
-                    .copied()
-                    .filter(|v| {
-                        provenance.origin(file, class, method, v, loader) == Origin::Parameter
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
+            let origins: Vec<(&str, Origin)> = compared
+                .iter()
+                .map(|&v| {
+                    let origin = call
+                        .method
+                        .as_ref()
+                        .map_or(Origin::Other, |(class, method)| {
+                            provenance.origin(file, class, method, v, loader)
+                        });
+                    (v, origin)
+                })
+                .collect();
+            let helper_params: Vec<&str> = origins
+                .iter()
+                .filter(|(_, o)| *o == Origin::Parameter)
+                .map(|(v, _)| *v)
+                .collect();
+            // Values neither a request nor a caller's argument: computed here from what the
+            // analyzer does not follow (an instance field, configuration, a generated id, a
+            // call's result).
+            let untraced: Vec<&str> = origins
+                .iter()
+                .filter(|(_, o)| *o == Origin::Other)
+                .map(|(v, _)| *v)
+                .collect();
             let (mut message, mut confidence) = if filter.unknown {
                 (
                     format!(
@@ -755,6 +770,18 @@ impl<'a> PrismaIndex<'a> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 message.push_str(&format!("; {params} arrive as parameters of `{function}` and no caller the analyzer saw passes request input: make sure every caller checks the id belongs to the caller's tenant"));
+                confidence = Confidence::Medium;
+            } else if !filter.unknown
+                && !compared.is_empty()
+                && origins.iter().all(|(_, o)| *o != Origin::Request)
+                && !untraced.is_empty()
+            {
+                let values = untraced
+                    .iter()
+                    .map(|v| format!("`{}`", v.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                message.push_str(&format!("; no request input reaches it that the analyzer can see: {values} is computed in the function (from an instance field, configuration, a generated id or a call it does not follow): make sure it cannot name another tenant's row"));
                 confidence = Confidence::Medium;
             }
             // A model whose tenant is optional holds shared rows beside tenant-owned ones

@@ -772,14 +772,10 @@ fn result_locals(node: Node, anc: &[Node], src: &str) -> Vec<String> {
 
 /// The locals a declaration's name binds: `x`, or the locals of `{ a, b: c }`.
 fn pattern_locals(name: Node, src: &str) -> Vec<String> {
-    match name.kind() {
-        "identifier" => vec![text(name, src).to_string()],
-        "object_pattern" => destructured_keys(name, src)
-            .into_iter()
-            .map(|(_, local)| local)
-            .collect(),
-        _ => Vec::new(),
-    }
+    // Nested patterns too: `{ conversations: [conversationId], ...rest } = req.query`.
+    let mut locals = Vec::new();
+    bound_names(name, src, &mut locals, 0);
+    locals.into_iter().map(str::to_string).collect()
 }
 
 /// `node` is a call; `anc` its ancestors, the root first.
