@@ -189,6 +189,16 @@ impl<'a> PrismaIndex<'a> {
     /// that only such code imports (a `lib/` importer that only cron routes call)? Tests and
     /// scripts that import a file do not make it reachable from a request. Decided from the
     /// wanted files up through their importers, so that the globs see only those paths.
+    /// The enum names a project's schema declares.
+    fn enums(&self, project: usize) -> Vec<String> {
+        self.projects[project]
+            .schema_files
+            .iter()
+            .filter_map(|&i| self.files[i].facts.schema.as_ref())
+            .flat_map(|s| s.enums.iter().cloned())
+            .collect()
+    }
+
     fn review_files(&self, review: &GlobSet, wanted: &[usize]) -> BTreeMap<usize, bool> {
         let n = self.files.len();
         let mut importers: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -279,7 +289,9 @@ impl<'a> PrismaIndex<'a> {
     ) -> Vec<Site> {
         let models = self.models(project);
         match analyzer {
-            Analyzer::TenantScope => self.tenant_scope(options, &models, unit_files),
+            Analyzer::TenantScope => {
+                self.tenant_scope(options, &models, &self.enums(project), unit_files)
+            }
             Analyzer::RelationOnDelete => self.relation_on_delete(project, &models),
             Analyzer::Indexes => self.indexes(project, &models, unit_files),
             Analyzer::Migrations => self.migrations(project),
@@ -293,6 +305,7 @@ impl<'a> PrismaIndex<'a> {
         &self,
         options: &BTreeMap<String, Vec<String>>,
         models: &[ModelRef],
+        enums: &[String],
         unit_files: &BTreeSet<usize>,
     ) -> Vec<Site> {
         let option = |key: &str| options.get(key).cloned().unwrap_or_default();
@@ -791,6 +804,21 @@ impl<'a> PrismaIndex<'a> {
                 message.push_str(&format!("; `{}` is optional, so the model also holds shared rows, and this query takes no value from the caller: make sure it cannot return a tenant's own rows", tenant.name));
                 confidence = Confidence::Medium;
             }
+            // A read of nothing but flags or kinds (`select: { type: true }` to pick the
+            // delete to run, `{ enableConversation: true }` to refuse): it shows no tenant's
+            // content, and what follows is usually scoped.
+            let flags_only = read
+                && !call.selected.is_empty()
+                && call.selected.iter().all(|f| {
+                    model
+                        .field(f)
+                        .is_some_and(|f| !f.list && (f.ty == "Boolean" || enums.contains(&f.ty)))
+                });
+            if !filter.unknown && flags_only {
+                let fields = call.selected.join(", ");
+                message.push_str(&format!("; it reads only {fields} (a flag or kind, usually to decide what to do next): make sure the row's content is then read scoped"));
+                confidence = Confidence::Medium;
+            }
             if let Some(secret) = &call.secret_gate {
                 message.push_str(&format!("; the function first compares a shared secret (`process.env.{secret}`): if only trusted servers hold it, reading across tenants may be intended, and `exempt_paths` can say so"));
                 confidence = Confidence::Medium;
@@ -866,12 +894,7 @@ impl<'a> PrismaIndex<'a> {
         let fk_auto_indexed =
             p.provider.as_deref() == Some("mysql") && p.relation_mode.as_deref() != Some("prisma");
         let mongo = p.provider.as_deref() == Some("mongodb");
-        let enums: Vec<String> = p
-            .schema_files
-            .iter()
-            .filter_map(|&i| self.files[i].facts.schema.as_ref())
-            .flat_map(|s| s.enums.iter().cloned())
-            .collect();
+        let enums = self.enums(project);
         if !fk_auto_indexed && !mongo {
             for m in models {
                 for f in &m.model.fields {
@@ -1063,7 +1086,6 @@ impl<'a> PrismaIndex<'a> {
     }
 }
 
-/// `user.email`, `ctx.user.id`, `req.user.uid`, `session.user.email`: the acting user.
 /// The fields a filter entry requires to be set: `published: true`, `listedAt: { not: null }`,
 /// also inside a relation filter (`groups: { some: { landerPublishedAt: { not: null } } }`).
 fn raised_flags(key: &str, value: &str) -> Vec<String> {
