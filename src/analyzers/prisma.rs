@@ -566,6 +566,8 @@ impl<'a> PrismaIndex<'a> {
                 call.method.as_ref().is_some_and(|(class, method)| {
                     let base = base_identifier(v);
                     provenance.is_row(file, class, method, base)
+                        // What authentication established (`env: AuthenticatedEnvironment`).
+                        || provenance.is_principal(file, class, method, v)
                         || provenance.authorized(file, class, method, v, &call.place)
                         || provenance.tenant_compared(
                             file,
@@ -802,6 +804,22 @@ impl<'a> PrismaIndex<'a> {
             // that takes no value from anywhere usually selects shared rows.
             if !filter.unknown && variable.is_empty() && tenant.optional {
                 message.push_str(&format!("; `{}` is optional, so the model also holds shared rows, and this query takes no value from the caller: make sure it cannot return a tenant's own rows", tenant.name));
+                confidence = Confidence::Medium;
+            }
+            // Rows under one tenant-scoped parent the function is handed, not the request
+            // (`resolveSession(envId, externalId)`: `{ runtimeEnvironmentId: envId, externalId }`):
+            // as safe as the parent its callers pass.
+            let origin_of = |v: &str| {
+                origins
+                    .iter()
+                    .find(|(c, _)| *c == v)
+                    .map_or(Origin::Other, |(_, o)| *o)
+            };
+            let delegated_parent = confidence == Confidence::High
+                && !filter.unknown
+                && under_tenant_parent(&|v| !is_constant(v) && origin_of(v) != Origin::Request);
+            if delegated_parent {
+                message.push_str("; it keeps to one tenant-scoped parent that the function is handed and no request input the analyzer sees reaches: make sure its callers pass a parent they checked");
                 confidence = Confidence::Medium;
             }
             // A read of nothing but flags or kinds (`select: { type: true }` to pick the

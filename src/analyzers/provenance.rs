@@ -404,8 +404,15 @@ impl Provenance {
                     .insert(var.clone());
             }
             for m in &f.methods {
-                p.methods
-                    .insert((class_key(file, &m.class), m.name.clone()), m.clone());
+                let key = (class_key(file, &m.class), m.name.clone());
+                // A parameter typed as the authenticated principal holds the acting tenant.
+                for param in &m.principal_params {
+                    p.derived
+                        .entry(key.clone())
+                        .or_default()
+                        .push((param.clone(), PRINCIPAL.to_string()));
+                }
+                p.methods.insert(key, m.clone());
             }
             for c in &f.method_calls {
                 calls.entry(c.method.as_str()).or_default().push((file, c));

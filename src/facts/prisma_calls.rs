@@ -162,6 +162,9 @@ pub struct MethodInfo {
     pub guards: Vec<String>,
     /// Parameters Nest fills from the request (`@Param()`, `@Body()`, `@Args()` ...).
     pub request_params: Vec<String>,
+    /// Parameters typed as what authentication established (`env: AuthenticatedEnvironment`):
+    /// the caller's own tenant, like the acting user.
+    pub principal_params: Vec<String>,
     /// A decorator on the method or its class admits administrators only.
     pub admin: bool,
     /// Run by the process itself, not by a request: a scheduled job (`@Cron()`), a queue
@@ -428,6 +431,7 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
     })?;
     let mut params = Vec::new();
     let mut object_keys = Vec::new();
+    let mut principal_params = Vec::new();
     if let Some(single) = function.child_by_field_name("parameter") {
         params.push(text(single, src).to_string());
     }
@@ -439,6 +443,9 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
             };
             if i == 0 && pattern.kind() == "object_pattern" {
                 object_keys = destructured_keys(pattern, src);
+            }
+            if pattern.kind() == "identifier" && authenticated_type(p, src) {
+                principal_params.push(text(pattern, src).to_string());
             }
             params.push(text(pattern, src).to_string());
         }
@@ -458,6 +465,7 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
         parent_param: None,
         guards: Vec::new(),
         request_params: Vec::new(),
+        principal_params,
         admin: false,
         background: false,
     })
@@ -1947,6 +1955,7 @@ fn method_info(
     let mut params = Vec::new();
     let mut parent_param = None;
     let mut request_params = Vec::new();
+    let mut principal_params = Vec::new();
     let mut object_keys = Vec::new();
     if let Some(list) = member.child_by_field_name("parameters") {
         let mut c = list.walk();
@@ -1974,6 +1983,9 @@ fn method_info(
             {
                 request_params.push(param.clone());
             }
+            if pattern.kind() == "identifier" && authenticated_type(p, src) {
+                principal_params.push(param.clone());
+            }
             params.push(param);
         }
     }
@@ -1986,9 +1998,24 @@ fn method_info(
         parent_param,
         guards: Vec::new(),
         request_params,
+        principal_params,
         admin: false,
         background: false,
     }
+}
+
+/// Is a parameter typed as what authentication established: `AuthenticatedEnvironment`,
+/// `AuthenticatedUser` (not an `AuthenticatedRequest`, which carries the client's input)?
+fn authenticated_type(param: Node, src: &str) -> bool {
+    param
+        .child_by_field_name("type")
+        .map(|t| text(t, src).trim_start_matches(':').trim())
+        .is_some_and(|ty| {
+            let name = ty.split(['<', '[', ' ', '|']).next().unwrap_or(ty);
+            name.starts_with("Authenticated")
+                && !name.ends_with("Request")
+                && !name.ends_with("Req")
+        })
 }
 
 /// Nest parameter decorators that hand a handler what the client sent.
