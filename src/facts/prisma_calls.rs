@@ -1812,6 +1812,14 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
     let class_processor = class_decorators(class)
         .into_iter()
         .any(|d| decorator_name(d, src) == "Processor");
+    // Nest builds its providers and controllers once, at start-up: their constructors are
+    // start-up code (`constructor() { this.initialize(); }`).
+    let nest_singleton = class_decorators(class).into_iter().any(|d| {
+        matches!(
+            decorator_name(d, src).as_str(),
+            "Injectable" | "Controller" | "Resolver" | "Module"
+        )
+    });
     let mut method_admin = false;
     let mut decorators: Vec<String> = Vec::new();
     let mut method_guards: Vec<String> = Vec::new();
@@ -1841,6 +1849,7 @@ fn class_facts(class: Node, src: &str, facts: &mut PrismaFacts) {
                 info.admin = class_admin || method_admin;
                 info.background = class_processor
                     || BACKGROUND_HOOKS.contains(&method.as_str())
+                    || nest_singleton && method == "constructor"
                     || decorators
                         .iter()
                         .any(|d| BACKGROUND_DECORATORS.contains(&d.as_str()));
