@@ -335,6 +335,17 @@ impl Provenance {
                     // A check vouches for its object arguments' values too (`{ boardId }`).
                     let named = c.named_args.iter().flat_map(|(_, v)| arg_names(v));
                     let mut passed: Vec<String> = args().chain(named).collect();
+                    // Through a local taken from the lookup's result (`const { workspaceId } =
+                    // result.data; hasPermission(auth, workspaceId)`).
+                    let bases: Vec<String> = f
+                        .derived
+                        .iter()
+                        .filter(|(class, method, var, _)| {
+                            *class == c.class && *method == c.caller && passed.contains(var)
+                        })
+                        .map(|(_, _, _, base)| base.clone())
+                        .collect();
+                    passed.extend(bases);
                     // And for what the tenant it checks was looked up from: `const orgId =
                     // await getOrganizationIdFromInviteId(parsedInput.inviteId); await
                     // checkAuthorization({ organizationId: orgId, … })`.
