@@ -837,6 +837,12 @@ impl<'a> PrismaIndex<'a> {
                 message.push_str(&format!("; it reads only {fields} (a flag or kind, usually to decide what to do next): make sure the row's content is then read scoped"));
                 confidence = Confidence::Medium;
             }
+            // Totals per tenant (`groupBy({ by: ["organizationId"] })`) are a report across
+            // tenants by design: system code, which no tenant's user should reach.
+            if call.grouped_by.iter().any(|f| is_tenant(f)) {
+                message.push_str(&format!("; it groups by `{}`, a report across tenants by design: make sure only system or admin code reaches it", tenant.name));
+                confidence = Confidence::Medium;
+            }
             if let Some(secret) = &call.secret_gate {
                 message.push_str(&format!("; the function first compares a shared secret (`process.env.{secret}`): if only trusted servers hold it, reading across tenants may be intended, and `exempt_paths` can say so"));
                 confidence = Confidence::Medium;

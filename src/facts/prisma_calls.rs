@@ -106,6 +106,8 @@ pub struct PrismaCall {
     pub result_fields: Vec<String>,
     /// The keys of a literal `select` (`select: { slug: true }`): the columns the rows carry.
     pub selected: Vec<String>,
+    /// A `groupBy`'s literal `by` columns (`by: ["organizationId"]`).
+    pub grouped_by: Vec<String>,
     pub place: Place,
     /// The function compared a shared secret from the environment before the call (`if
     /// (req.query.secret !== process.env.REVALIDATE_TOKEN) return …`): the env variable.
@@ -824,6 +826,18 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
                 .collect()
         })
         .unwrap_or_default();
+    let grouped_by = first
+        .filter(|obj| obj.kind() == "object" && op == "groupBy")
+        .and_then(|obj| property(obj, "by", src))
+        .filter(|by| by.kind() == "array")
+        .map(|by| {
+            let mut c = by.walk();
+            by.named_children(&mut c)
+                .filter(|item| item.kind() == "string")
+                .map(|item| text(item, src).trim_matches(['"', '\'', '`']).to_string())
+                .collect()
+        })
+        .unwrap_or_default();
     let (filter, bounded) = match first {
         None => (
             Filter {
@@ -892,6 +906,7 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         row_aliases: row_aliases(anc, src),
         scope_start: scope.map(|s| s.start_byte()).unwrap_or(0),
         selected,
+        grouped_by,
         place: Place::of(node, anc, src),
         secret_gate: scope.and_then(|f| secret_gate(&src[f.start_byte()..node.start_byte()])),
         result_tested: result_tested(node, anc, src, scope),
