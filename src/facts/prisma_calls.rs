@@ -1254,6 +1254,15 @@ const FUNCTIONS: &[&str] = &[
 /// item (pages, retries, batch drains, chain walks) unless it indexes a collection by its
 /// counter or uses a variable its body declares; a loop over a literal or SCREAMING_CASE
 /// constant list has none either.
+/// A loop over batches (`for (const batch of chunk(ids, 500))`, `chunks.map(…)`): the code
+/// already fetches many rows per round trip, one round trip per batch by design.
+fn batched(node: Option<Node>, src: &str) -> bool {
+    node.is_some_and(|n| {
+        let t = text(n, src).to_ascii_lowercase();
+        t.contains("chunk") || t.contains("batch")
+    })
+}
+
 fn loop_around(node: Node, anc: &[Node], src: &str, op: &str) -> Option<usize> {
     let mut awaited = false;
     let mut child = node;
@@ -1265,9 +1274,10 @@ fn loop_around(node: Node, anc: &[Node], src: &str, op: &str) -> Option<usize> {
                     "for_statement" => p.child_by_field_name("initializer"),
                     _ => p.child_by_field_name("left"),
                 };
-                let fixed = p
-                    .child_by_field_name("right")
-                    .is_some_and(|list| constant_list(list, src));
+                let list = p.child_by_field_name("right");
+                let fixed = list.is_some_and(|list| constant_list(list, src))
+                    || batched(head, src)
+                    || batched(list, src);
                 if !fixed && uses_item(node, head, child, src, op) {
                     return Some(p.start_position().row + 1);
                 }
@@ -1297,9 +1307,8 @@ fn loop_around(node: Node, anc: &[Node], src: &str, op: &str) -> Option<usize> {
                 if !(is_async && matches!(method, "map" | "forEach" | "flatMap")) {
                     return None;
                 }
-                let fixed = f
-                    .child_by_field_name("object")
-                    .is_some_and(|list| constant_list(list, src));
+                let list = f.child_by_field_name("object");
+                let fixed = list.is_some_and(|list| constant_list(list, src)) || batched(list, src);
                 let params = p
                     .child_by_field_name("parameters")
                     .or_else(|| p.child_by_field_name("parameter"));
