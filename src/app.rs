@@ -86,7 +86,9 @@ pub fn audit(settings: &Settings, rules: &RuleSet) -> Report {
     }
     crate::timing::mark("rules evaluated");
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    // One finding per rule and place: a call site two Prisma schemas share (a mysql and a
+    // postgresql copy of one schema) is one problem, reported with the first schema's words.
+    findings.dedup_by(|a, b| a.place_key() == b.place_key());
     crate::analyzers::secrets::redact_findings(&mut findings, &files);
     suppress::apply(&mut findings, &files, &mut notes);
     // A rule whose every finding in an app is suppressed passes there.

@@ -15,7 +15,7 @@ use crate::config::Settings;
 use crate::model::{Confidence, Status};
 use crate::rules::RuleSet;
 use regex::Regex;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -152,6 +152,16 @@ pub fn run_case(rule: &str, expect: Expect, case: &Path, set: &RuleSet) -> CaseR
             )
         })
         .collect();
+    // One finding per place: the same call reported twice (once per schema) is noise too.
+    let mut places: BTreeMap<(&str, usize, usize), usize> = BTreeMap::new();
+    for f in report.findings.iter().filter(|f| f.rule == rule) {
+        *places
+            .entry((&f.location.path, f.location.line, f.location.column))
+            .or_default() += 1;
+    }
+    for ((path, line, _), n) in places.into_iter().filter(|(_, n)| *n > 1) {
+        problems.push(format!("duplicate: {path}:{line} reported {n} times"));
+    }
     let wanted_status = match expect {
         Expect::Pass => Status::Pass,
         Expect::Fail => Status::Fail,

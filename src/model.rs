@@ -85,6 +85,12 @@ pub struct Finding {
 impl Finding {
     /// The order of the report: priority, then rule, then place; stable whatever the threads did.
     pub fn sort_key(&self) -> (Priority, &str, &str, &str, usize, usize, &str) {
+        let (priority, rule, app, path, line, column) = self.place_key();
+        (priority, rule, app, path, line, column, &self.message)
+    }
+
+    /// The rule and the place: one finding each.
+    pub fn place_key(&self) -> (Priority, &str, &str, &str, usize, usize) {
         (
             self.priority,
             &self.rule,
@@ -92,7 +98,6 @@ impl Finding {
             &self.location.path,
             self.location.line,
             self.location.column,
-            &self.message,
         )
     }
 }
