@@ -1616,7 +1616,7 @@ fn result_fields(
 fn result_checked(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bool {
     static CHECK: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         regex::Regex::new(
-            r"\b\w*(?:[Cc]heck|[Aa]ssert|[Vv]erify|[Aa]uthori[sz]e|[Ee]nsure|[Cc]an[A-Z]|[Aa]ccess|[Pp]ermission)\w*\s*\(([^()]*)\)",
+            r"\b\w*(?:[Cc]heck|[Aa]ssert|[Vv]erify|[Aa]uthori[sz]e|[Ee]nsure|[Cc]an[A-Z]|[Aa]ccess|[Pp]ermission|[Ff]orbidden|[Aa]llowed)\w*\s*\(([^()]*)\)",
         )
         .expect("static regex")
     });
