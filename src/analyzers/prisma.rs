@@ -522,8 +522,15 @@ impl<'a> PrismaIndex<'a> {
                         .result_fields
                         .iter()
                         .any(|f| is_tenant(f) || tenant_relations.contains(&f.as_str())));
-            // A total count or aggregate over the table returns a number, not rows.
-            let global_number = filter.absent && matches!(call.op.as_str(), "count" | "aggregate");
+            // A total count or aggregate over the table returns a number, not rows; so does one
+            // over a fixed part of it (`count({ where: { deletedAt: null } })`): no caller value
+            // picks another tenant's rows.
+            let fixed_filter = filter.absent
+                || !filter.unknown
+                    && !filter.values.is_empty()
+                    && filter.values.iter().all(|(_, v)| is_constant(v))
+                    && filter.nested_values.iter().all(|v| is_constant(v));
+            let global_number = fixed_filter && matches!(call.op.as_str(), "count" | "aggregate");
             // An earlier call of the same function, also from a callback inside it
             // (`$transaction`), on every path to this one: in a block around it, not in a
             // sibling `if` branch.
@@ -568,6 +575,7 @@ impl<'a> PrismaIndex<'a> {
                     provenance.is_row(file, class, method, base)
                         // What authentication established (`env: AuthenticatedEnvironment`).
                         || provenance.is_principal(file, class, method, v)
+                        || procedure_vouches(call, v)
                         || provenance.authorized(file, class, method, v, &call.place)
                         || provenance.tenant_compared(
                             file,
@@ -1185,6 +1193,26 @@ fn vouches(
                 .last()
                 .is_some_and(|l| owner_fields.contains(&l.to_lowercase()))
     }) || call.result_fields.iter().any(|f| is_tenant(f))
+}
+
+/// A tRPC procedure named for a resource (`protectedProjectProcedure`) runs middleware that
+/// checks the caller's access to the input's id of it (`input.projectId`), as a Nest guard
+/// does: the analyzer trusts the name, as it trusts a check's.
+fn procedure_vouches(call: &PrismaCall, value: &str) -> bool {
+    let Some(procedure) = &call.procedure else {
+        return false;
+    };
+    let value = value_core(value);
+    let key = value.strip_prefix("input.").unwrap_or(value);
+    let stem = key
+        .strip_suffix("Id")
+        .or_else(|| key.strip_suffix("ID"))
+        .filter(|stem| !stem.is_empty() && stem.chars().all(|c| c.is_ascii_alphanumeric()));
+    stem.is_some_and(|stem| {
+        procedure
+            .to_ascii_lowercase()
+            .contains(&stem.to_ascii_lowercase())
+    })
 }
 
 /// Paths with a compound id or unique key given whole (`where: { id_userId }`, the key

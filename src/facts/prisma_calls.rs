@@ -89,6 +89,9 @@ pub struct PrismaCall {
     pub returned: bool,
     /// Inside a route callback (`router.get('/x', async (req, res) => ...)`).
     pub in_route_callback: bool,
+    /// The procedure a tRPC handler is built on (`protectedProjectProcedure` for
+    /// `protectedProjectProcedure.input(…).mutation(async ({ input }) => …)`).
+    pub procedure: Option<String>,
     /// (class, method) enclosing the call.
     pub method: Option<(String, String)>,
     /// The variable the result is stored in (`const row = await ...`).
@@ -900,6 +903,7 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         returned: result_leaves(node, anc, src, scope),
         result_fields: result_fields(node, anc, src, scope, false),
         in_route_callback: scope_at.is_some_and(|i| is_route_callback(&anc[..i], src)),
+        procedure: trpc_procedure(anc, src),
         method: enclosing_method(anc, src),
         result_var: declared_result(node, anc, src).map(|(_, v)| v),
         result_checked: result_checked(node, anc, src, scope),
@@ -1725,6 +1729,32 @@ fn mentions(hay: &str, word: &str) -> bool {
 
 /// `router.get('/x', handler)`-style: the function (whose ancestors are `anc`) is an
 /// argument of an HTTP-verb call whose first argument is a path.
+/// For a call inside a tRPC handler (`X.input(…).query(async ({ input, ctx }) => …)`), the
+/// name of the procedure `X` the chain starts from.
+fn trpc_procedure(anc: &[Node], src: &str) -> Option<String> {
+    let at = (0..anc.len()).find(|&i| {
+        FUNCTIONS.contains(&anc[i].kind())
+            && callee_of_callback(&anc[..i])
+                .and_then(|c| c.child_by_field_name("function"))
+                .filter(|f| f.kind() == "member_expression")
+                .and_then(|f| f.child_by_field_name("property"))
+                .is_some_and(|p| matches!(text(p, src), "query" | "mutation" | "subscription"))
+    })?;
+    let mut node = callee_of_callback(&anc[..at])?.child_by_field_name("function")?;
+    for _ in 0..MAX_DEPTH {
+        node = match node.kind() {
+            "member_expression" => node.child_by_field_name("object")?,
+            "call_expression" => node.child_by_field_name("function")?,
+            "identifier" => {
+                let name = text(node, src);
+                return name.ends_with("Procedure").then(|| name.to_string());
+            }
+            _ => return None,
+        };
+    }
+    None
+}
+
 fn is_route_callback(anc: &[Node], src: &str) -> bool {
     let Some(call) = callee_of_callback(anc) else {
         return false;
