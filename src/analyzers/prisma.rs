@@ -845,6 +845,11 @@ impl<'a> PrismaIndex<'a> {
                 message.push_str(&format!("; it reads only {fields} (a flag or kind, usually to decide what to do next): make sure the row's content is then read scoped"));
                 confidence = Confidence::Medium;
             }
+            // "Is this name taken?": a read whose row is only tested for being there.
+            if read && call.exists_only {
+                message.push_str("; the code only tests whether such a row exists (a uniqueness or availability check): make sure the answer cannot tell one tenant about another's rows");
+                confidence = Confidence::Medium;
+            }
             // Totals per tenant (`groupBy({ by: ["organizationId"] })`) are a report across
             // tenants by design: system code, which no tenant's user should reach.
             if call.grouped_by.iter().any(|f| is_tenant(f)) {

@@ -111,6 +111,9 @@ pub struct PrismaCall {
     pub selected: Vec<String>,
     /// A `groupBy`'s literal `by` columns (`by: ["organizationId"]`).
     pub grouped_by: Vec<String>,
+    /// The stored result is only ever tested for being there (`return isDefined(existing)`,
+    /// `if (!row)`): the code asks whether such a row exists, and reads none of it.
+    pub exists_only: bool,
     pub place: Place,
     /// The function compared a shared secret from the environment before the call (`if
     /// (req.query.secret !== process.env.REVALIDATE_TOKEN) return …`): the env variable.
@@ -911,6 +914,7 @@ fn prisma_call<'t>(node: Node<'t>, anc: &[Node<'t>], src: &str) -> Option<Prisma
         scope_start: scope.map(|s| s.start_byte()).unwrap_or(0),
         selected,
         grouped_by,
+        exists_only: exists_only(node, anc, src, scope),
         place: Place::of(node, anc, src),
         secret_gate: scope.and_then(|f| secret_gate(&src[f.start_byte()..node.start_byte()])),
         result_tested: result_tested(node, anc, src, scope),
@@ -973,6 +977,33 @@ fn stored_result<'s>(
         var,
         &src[decl.end_byte()..scope.end_byte().max(decl.end_byte())],
     ))
+}
+
+/// Is the call's stored result used only as a yes/no (`isDefined(r)`, `!r`, `Boolean(r)`,
+/// `if (r)`, `r !== null`)?
+fn exists_only(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bool {
+    let Some((var, body)) = stored_result(node, anc, src, scope) else {
+        return false;
+    };
+    let mut uses = uses_of(body, &var).peekable();
+    uses.peek().is_some()
+        && uses.all(|(before, after)| {
+            let (before, after) = (before.trim_end(), after.trim_start());
+            ["isDefined(", "Boolean(", "!"]
+                .iter()
+                .any(|w| before.ends_with(w))
+                || before.ends_with("if (") && after.starts_with(')')
+                || [
+                    "!== null",
+                    "!= null",
+                    "=== null",
+                    "== null",
+                    "!== undefined",
+                    "=== undefined",
+                ]
+                .iter()
+                .any(|w| after.starts_with(w))
+        })
 }
 
 /// Each whole-word use of `var` in `body`: the text before it and the text after it.
