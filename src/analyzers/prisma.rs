@@ -6,7 +6,8 @@
 //! it, else the only one in the repository when it depends on Prisma.
 
 use super::provenance::{
-    base_identifier, is_constant, value_core, CheckNames, Origin, Provenance, Voucher, Words,
+    base_identifier, is_constant, procedure_vouches, value_core, CheckNames, Origin, Provenance,
+    Voucher, Words,
 };
 use super::{Analyzer, Site};
 use crate::facts::prisma_calls::{principal_value, PrismaCall, PrismaFacts};
@@ -575,7 +576,7 @@ impl<'a> PrismaIndex<'a> {
                     provenance.is_row(file, class, method, base)
                         // What authentication established (`env: AuthenticatedEnvironment`).
                         || provenance.is_principal(file, class, method, v)
-                        || procedure_vouches(call, v)
+                        || procedure_vouches(call.procedure.as_deref(), v)
                         || provenance.authorized(file, class, method, v, &call.place)
                         || provenance.tenant_compared(
                             file,
@@ -1198,26 +1199,6 @@ fn vouches(
                 .last()
                 .is_some_and(|l| owner_fields.contains(&l.to_lowercase()))
     }) || call.result_fields.iter().any(|f| is_tenant(f))
-}
-
-/// A tRPC procedure named for a resource (`protectedProjectProcedure`) runs middleware that
-/// checks the caller's access to the input's id of it (`input.projectId`), as a Nest guard
-/// does: the analyzer trusts the name, as it trusts a check's.
-fn procedure_vouches(call: &PrismaCall, value: &str) -> bool {
-    let Some(procedure) = &call.procedure else {
-        return false;
-    };
-    let value = value_core(value);
-    let key = value.strip_prefix("input.").unwrap_or(value);
-    let stem = key
-        .strip_suffix("Id")
-        .or_else(|| key.strip_suffix("ID"))
-        .filter(|stem| !stem.is_empty() && stem.chars().all(|c| c.is_ascii_alphanumeric()));
-    stem.is_some_and(|stem| {
-        procedure
-            .to_ascii_lowercase()
-            .contains(&stem.to_ascii_lowercase())
-    })
 }
 
 /// Paths with a compound id or unique key given whole (`where: { id_userId }`, the key

@@ -241,6 +241,8 @@ pub struct MethodCall {
     /// (`sub.right.teamID`): a tenant compared after a helper fetched the row.
     pub result_fields: Vec<String>,
     pub place: Place,
+    /// The tRPC procedure the calling handler is built on (see `PrismaCall`).
+    pub procedure: Option<String>,
 }
 
 /// Strips `await`, parentheses, `as T`, `!` and `satisfies T` around an expression.
@@ -683,6 +685,7 @@ fn method_call(node: Node, anc: &[Node], src: &str) -> Option<MethodCall> {
                 .copied();
             result_fields(node, anc, src, scope, true)
         },
+        procedure: trpc_procedure(anc, src),
         place: Place::of(node, anc, src),
     })
 }
