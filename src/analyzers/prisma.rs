@@ -788,11 +788,7 @@ impl<'a> PrismaIndex<'a> {
             if !filter.unknown && !helper_params.is_empty() && helper_params.len() == compared.len()
             {
                 let function = call.method.as_ref().map_or("", |(_, m)| m.as_str());
-                let params = helper_params
-                    .iter()
-                    .map(|v| format!("`{}`", v.trim()))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let params = quoted(&helper_params);
                 message.push_str(&format!("; {params} arrive as parameters of `{function}` and no caller the analyzer saw passes request input: make sure every caller checks the id belongs to the caller's tenant"));
                 confidence = Confidence::Medium;
             } else if !filter.unknown
@@ -800,11 +796,7 @@ impl<'a> PrismaIndex<'a> {
                 && origins.iter().all(|(_, o)| *o != Origin::Request)
                 && !untraced.is_empty()
             {
-                let values = untraced
-                    .iter()
-                    .map(|v| format!("`{}`", v.trim()))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let values = quoted(&untraced);
                 message.push_str(&format!("; no request input reaches it that the analyzer can see: {values} is computed in the function (from an instance field, configuration, a generated id or a call it does not follow): make sure it cannot name another tenant's row"));
                 confidence = Confidence::Medium;
             }
@@ -1199,6 +1191,15 @@ fn vouches(
                 .last()
                 .is_some_and(|l| owner_fields.contains(&l.to_lowercase()))
     }) || call.result_fields.iter().any(|f| is_tenant(f))
+}
+
+/// Values as the message names them: `` `a`, `b.id` ``.
+fn quoted(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("`{}`", v.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Paths with a compound id or unique key given whole (`where: { id_userId }`, the key
