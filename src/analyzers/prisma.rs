@@ -186,10 +186,6 @@ impl<'a> PrismaIndex<'a> {
             .collect()
     }
 
-    /// Is each of `wanted` admin or background-job code: a file `review` matches, or one
-    /// that only such code imports (a `lib/` importer that only cron routes call)? Tests and
-    /// scripts that import a file do not make it reachable from a request. Decided from the
-    /// wanted files up through their importers, so that the globs see only those paths.
     /// The enum names a project's schema declares.
     fn enums(&self, project: usize) -> Vec<String> {
         self.projects[project]
@@ -200,6 +196,10 @@ impl<'a> PrismaIndex<'a> {
             .collect()
     }
 
+    /// Is each of `wanted` admin or background-job code: a file `review` matches, or one
+    /// that only such code imports (a `lib/` importer that only cron routes call)? Tests and
+    /// scripts that import a file do not make it reachable from a request. Decided from the
+    /// wanted files up through their importers, so that the globs see only those paths.
     fn review_files(&self, review: &GlobSet, wanted: &[usize]) -> BTreeMap<usize, bool> {
         let n = self.files.len();
         let mut importers: Vec<Vec<usize>> = vec![Vec::new(); n];
