@@ -58,6 +58,20 @@ impl CheckNames {
     }
 }
 
+/// The argument list of a plain call, awaited or not: `x, y` for `await f(x, y)`.
+fn lookup_arguments(expr: &str) -> Option<&str> {
+    let e = expr.trim();
+    let e = e.strip_prefix("await ").map_or(e, str::trim_start);
+    let open = e.find('(')?;
+    let callee = &e[..open];
+    (open > 0
+        && e.ends_with(')')
+        && callee
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$')))
+    .then(|| &e[open + 1..e.len() - 1])
+}
+
 /// The non-empty items of a comma-separated list, split at the top level only (not inside
 /// brackets or strings).
 fn split_top(list: &str) -> Vec<&str> {
@@ -355,6 +369,16 @@ impl Provenance {
                     // A check vouches for its object arguments' values too (`{ boardId }`).
                     let named = c.named_args.iter().flat_map(|(_, v)| arg_names(v));
                     let mut passed: Vec<String> = args().chain(named).collect();
+                    // And for the ids a lookup inside its arguments was passed (`{ organizationId:
+                    // await getOrganizationIdFromSurveyId(parsedInput.surveyId) }`).
+                    let nested: Vec<String> = c
+                        .args
+                        .iter()
+                        .chain(c.named_args.iter().map(|(_, v)| v))
+                        .filter_map(|v| lookup_arguments(v))
+                        .flat_map(|inner| split_top(inner).into_iter().flat_map(arg_names))
+                        .collect();
+                    passed.extend(nested);
                     // Through a local taken from the lookup's result (`const { workspaceId } =
                     // result.data; hasPermission(auth, workspaceId)`).
                     let bases: Vec<String> = f
