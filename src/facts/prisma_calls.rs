@@ -1560,6 +1560,18 @@ fn result_leaves(node: Node, anc: &[Node], src: &str, scope: Option<Node>) -> bo
         "variable_declarator" => {
             stored_result(node, anc, src, scope).is_some_and(|(var, body)| flows_out(&var, body))
         }
+        // `let row; try { row = await … } catch …; return transform(row)`.
+        "assignment_expression" => {
+            let var = parent
+                .child_by_field_name("left")
+                .filter(|l| l.kind() == "identifier");
+            match (var, scope) {
+                (Some(var), Some(scope)) if scope.end_byte() > parent.end_byte() => {
+                    flows_out(text(var, src), &src[parent.end_byte()..scope.end_byte()])
+                }
+                _ => false,
+            }
+        }
         _ => false,
     }
 }
