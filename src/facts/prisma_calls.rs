@@ -441,7 +441,6 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
     })?;
     let mut params = Vec::new();
     let mut object_keys = Vec::new();
-    let mut principal_params = Vec::new();
     if let Some(single) = function.child_by_field_name("parameter") {
         params.push(text(single, src).to_string());
     }
@@ -453,9 +452,6 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
             };
             if i == 0 && pattern.kind() == "object_pattern" {
                 object_keys = destructured_keys(pattern, src);
-            }
-            if pattern.kind() == "identifier" && authenticated_type(p, src) {
-                principal_params.push(text(pattern, src).to_string());
             }
             params.push(text(pattern, src).to_string());
         }
@@ -475,7 +471,7 @@ fn function_info(node: Node, src: &str) -> Option<MethodInfo> {
         parent_param: None,
         guards: Vec::new(),
         request_params: Vec::new(),
-        principal_params,
+        principal_params: principal_params(function, src),
         admin: false,
         background: false,
     })
@@ -2064,7 +2060,6 @@ fn method_info(
     let mut params = Vec::new();
     let mut parent_param = None;
     let mut request_params = Vec::new();
-    let mut principal_params = Vec::new();
     let mut object_keys = Vec::new();
     if let Some(list) = member.child_by_field_name("parameters") {
         let mut c = list.walk();
@@ -2092,9 +2087,6 @@ fn method_info(
             {
                 request_params.push(param.clone());
             }
-            if pattern.kind() == "identifier" && authenticated_type(p, src) {
-                principal_params.push(param.clone());
-            }
             params.push(param);
         }
     }
@@ -2107,10 +2099,24 @@ fn method_info(
         parent_param,
         guards: Vec::new(),
         request_params,
-        principal_params,
+        principal_params: principal_params(member, src),
         admin: false,
         background: false,
     }
+}
+
+/// The parameters of a function or method typed as what authentication established.
+fn principal_params(function: Node, src: &str) -> Vec<String> {
+    let Some(list) = function.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    let mut c = list.walk();
+    list.named_children(&mut c)
+        .filter(|p| authenticated_type(*p, src))
+        .filter_map(|p| p.child_by_field_name("pattern"))
+        .filter(|pattern| pattern.kind() == "identifier")
+        .map(|pattern| text(pattern, src).to_string())
+        .collect()
 }
 
 /// Is a parameter typed as what authentication established: `AuthenticatedEnvironment`,
